@@ -1,0 +1,60 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { context } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import type { Logger } from 'pino';
+import { AppModule, type ModuleImport } from './app.module';
+import type { AppConfig } from './config/config.schema';
+import { HttpExceptionFilter } from './errors/http-exception.filter';
+import { createValidationPipe } from './errors/validation.pipe';
+import { requestIdFor } from './http/request-id';
+import { PinoNestLogger } from './logging/logger';
+import { MetricsService } from './metrics/metrics.service';
+import { serveOpenApi } from './openapi/openapi';
+
+const UNMATCHED_ROUTE = 'UNMATCHED';
+
+/** Builds the API application (not listening yet); used by main.ts, tests and the OpenAPI writer. */
+export async function createApp(
+  config: AppConfig,
+  logger: Logger,
+  options: { extraModules?: ModuleImport[] } = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    // On close: idle keep-alive sockets close at once, in-flight requests finish.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, options.extraModules), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get(MetricsService);
+
+  fastify.addHook('onRequest', async (request) => {
+    // Names the OpenTelemetry server span after the route template, not the raw URL.
+    const rpc = getRPCMetadata(context.active());
+    if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
+  });
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    metrics.observeHttp(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  app.useGlobalFilters(new HttpExceptionFilter(logger));
+  app.useGlobalPipes(createValidationPipe());
+  if (config.CORS_ORIGIN.length > 0) {
+    app.enableCors({ origin: config.CORS_ORIGIN.includes('*') ? true : config.CORS_ORIGIN, credentials: true });
+  }
+  serveOpenApi(app);
+  await app.init();
+  return app;
+}

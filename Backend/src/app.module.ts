@@ -1,0 +1,19 @@
+import { DynamicModule, Module, type Type } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { ConfigModule } from './config/config.module';
+import type { AppConfig } from './config/config.schema';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+export type ModuleImport = Type | DynamicModule;
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger, extraModules: ModuleImport[] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config, logger), DatabaseModule, MetricsModule, HealthModule, ...extraModules],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import type { ModuleImport } from '../../src/app.module';
+import { loadConfig, type AppConfig } from '../../src/config/config.schema';
+import { createLogger } from '../../src/logging/logger';
+
+export const TEST_JWT_SECRET = 'k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGaEiUoPqWe';
+
+/** Environment every test app starts from; tests override what they exercise. */
+export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ...overrides,
+  };
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  baseUrl: string;
+  /** Every JSON log line the app wrote. */
+  logs: Record<string, unknown>[];
+  rawLogs: string[];
+  close(): Promise<void>;
+}
+
+/** Starts the real API (real HTTP listener on a free port) with logs captured as JSON. */
+export async function startTestApp(
+  env: Record<string, string | undefined>,
+  options: { extraModules?: ModuleImport[] } = {},
+): Promise<TestApp> {
+  const config = loadConfig(testEnv(env));
+  const rawLogs: string[] = [];
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) {
+        rawLogs.push(line);
+        logs.push(JSON.parse(line));
+      }
+      done();
+    },
+  });
+  const app = await createApp(config, createLogger(config, sink), options);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    config,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    logs,
+    rawLogs,
+    close: () => app.close(),
+  };
+}
