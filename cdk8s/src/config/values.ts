@@ -1,0 +1,230 @@
+/**
+ * The one typed configuration of a KryptoVault deployment. `values.yaml`,
+ * `values.schema.json`, the plain-manifest variants and the chart templates all come
+ * from this definition (see schema-dsl.ts).
+ */
+import { blockSchemas, defaults, Infer, s } from './schema-dsl';
+
+/** Kubernetes resource requests/limits (quantities as strings). */
+export interface Resources {
+  requests: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+  limits: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+}
+
+const resources = (description: string, def: Resources) =>
+  s.block<Resources>(description, def, blockSchemas.resources);
+
+/** Label/annotation keys the chart owns; users may not override them (selectors are immutable). */
+const userLabelMap = {
+  type: 'object',
+  additionalProperties: { type: 'string' },
+  propertyNames: { not: { pattern: '^(app\\.kubernetes\\.io/|helm\\.sh/)' } },
+};
+
+/** 5-field cron (numbers, *, ranges, steps, lists) or a @macro. Field ranges are checked at synth time too. */
+export const CRON_PATTERN =
+  '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)( ((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)){4})$';
+
+const cronJob = (what: string, d: {
+  schedule: string;
+  startingDeadlineSeconds: number;
+  activeDeadlineSeconds: number;
+  backoffLimit: number;
+  resources: Resources;
+}) =>
+  s.object(`The ${what} CronJob.`, {
+    schedule: s.string('Cron schedule (5 fields, cluster time zone unless timeZone is set).', {
+      default: d.schedule,
+      pattern: CRON_PATTERN,
+    }),
+    timeZone: s.string('IANA time zone for the schedule (empty: the controller\'s time zone).', {
+      default: '',
+      pattern: '^([A-Za-z_]+(/[A-Za-z0-9_+-]+)*)?$',
+    }),
+    suspend: s.bool('Suspend the CronJob (no new runs; running Jobs finish).', false),
+    startingDeadlineSeconds: s.int('A run that could not start within this many seconds of its time is skipped.', {
+      default: d.startingDeadlineSeconds,
+      minimum: 10,
+    }),
+    activeDeadlineSeconds: s.int('A run is killed (and counts as failed) after this many seconds.', {
+      default: d.activeDeadlineSeconds,
+      minimum: 30,
+    }),
+    backoffLimit: s.int('Retries of a failed pod within one run.', { default: d.backoffLimit, minimum: 0, maximum: 10 }),
+    successfulJobsHistoryLimit: s.int('Finished successful Jobs kept.', { default: 3, minimum: 0, maximum: 20 }),
+    failedJobsHistoryLimit: s.int('Failed Jobs kept (for logs).', { default: 3, minimum: 0, maximum: 20 }),
+    resources: resources('Requests and limits of the job container.', d.resources),
+  });
+
+export const configSchema = s.object('KryptoVault deployment configuration.', {
+  fullnameOverride: s.string('Base name of every object (default: release name + "-kryptovault", or the release name when it contains "kryptovault"). Max 36 characters so suffixed names stay valid.', {
+    default: '',
+    pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
+    maxLength: 36,
+  }),
+  image: s.object('The one image for the API, workers and migrations.', {
+    repository: s.string('Image repository.', { default: 'ghcr.io/kryptovault/backend', minLength: 1 }),
+    tag: s.string('Image tag (default: the chart appVersion).', { default: '', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$|^$' }),
+    digest: s.string('Image digest (sha256:...); when set it wins over the tag.', {
+      default: '',
+      pattern: '^(sha256:[a-f0-9]{64})?$',
+    }),
+    pullPolicy: s.enum('Image pull policy.', ['IfNotPresent', 'Always', 'Never'] as const, 'IfNotPresent'),
+  }),
+  imagePullSecrets: s.block<Array<{ name: string }>>('Pull secrets (existing Secrets) for private registries.', [], {
+    type: 'array',
+    items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+  }),
+  commonLabels: s.block<Record<string, string>>('Extra labels on every object.', {}, userLabelMap),
+  commonAnnotations: s.block<Record<string, string>>('Extra annotations on every object.', {}, blockSchemas.stringMap),
+  podLabels: s.block<Record<string, string>>('Extra labels on every pod.', {}, userLabelMap),
+  podAnnotations: s.block<Record<string, string>>('Extra annotations on every pod.', {}, blockSchemas.stringMap),
+  nodeSelector: s.block<Record<string, string>>('Node selector for every pod.', {}, blockSchemas.stringMap),
+  tolerations: s.block<object[]>('Tolerations for every pod.', [], blockSchemas.objectList),
+  affinity: s.block<object>('Affinity for every pod.', {}, blockSchemas.object),
+  serviceAccount: s.object('The ServiceAccount the pods run as.', {
+    create: s.bool('Create it (otherwise `name` must exist).', true),
+    name: s.string('Its name (default: the release fullname).', { default: '', pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' }),
+    annotations: s.block<Record<string, string>>('Annotations (e.g. cloud IAM bindings).', {}, blockSchemas.stringMap),
+    automountToken: s.bool('Mount an API token into pods. No KryptoVault process calls the Kubernetes API, so off.', false),
+  }),
+  env: s.object('Non-secret application settings, rendered into the ConfigMap (see Backend/.env.example).', {
+    NODE_ENV: s.enum('Runtime mode; production enables the strict secret checks.', ['production', 'development'] as const, 'production'),
+    HOST: s.string('Listen address.', { default: '0.0.0.0', minLength: 1 }),
+    CORS_ORIGIN: s.string('Comma-separated allowed origins of the frontend (https://app.example.com).', { default: '' }),
+    LOG_LEVEL: s.enum('Log level.', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    LOG_FORMAT: s.enum('Log format.', ['json', 'pretty'] as const, 'json'),
+    JWT_EXPIRES_IN: s.string('Access token lifetime (900s, 15m, 1h).', { default: '15m', pattern: '^[0-9]+(s|m|h|d)$' }),
+    REFRESH_TOKEN_TTL_SECONDS: s.int('Refresh token lifetime in seconds.', { default: 2592000, minimum: 60, maximum: 31536000 }),
+    REFRESH_COOKIE_NAME: s.string('Refresh cookie name.', { default: 'kv_refresh', pattern: '^[A-Za-z0-9_-]+$' }),
+    REFRESH_COOKIE_DOMAIN: s.string('Refresh cookie domain (empty: host only).', { default: '' }),
+    REFRESH_COOKIE_PATH: s.string('Refresh cookie path.', { default: '/auth', pattern: '^/' }),
+    REFRESH_COOKIE_SAMESITE: s.enum('Refresh cookie SameSite.', ['strict', 'lax', 'none'] as const, 'lax'),
+    TRUST_PROXY: s.bool('Trust X-Forwarded-* (true behind an ingress controller).', true),
+    BODY_LIMIT_BYTES: s.int('Maximum request body size.', { default: 1048576, minimum: 1024, maximum: 52428800 }),
+    SMTP_HOST: s.string('SMTP server host.', { default: 'localhost', minLength: 1 }),
+    SMTP_PORT: s.int('SMTP server port.', { default: 587, minimum: 1, maximum: 65535 }),
+    SMTP_SECURE: s.bool('Use implicit TLS for SMTP.', false),
+    SMTP_USER: s.string('SMTP user (password comes from the Secret).', { default: '' }),
+    SMTP_FROM: s.string('Sender of outgoing mail.', { default: 'KryptoVault <no-reply@kryptovault.local>', minLength: 1 }),
+    BLOCKCHAIN_VERIFIER_URL: s.string('Base URL of the blockchain verifier (empty: deposits wait).', { default: '', pattern: '^(https?://.+)?$' }),
+  }),
+  runScheduledJobs: s.bool('RUN_SCHEDULED_JOBS on the API pods. Keep false: the CronJobs run the jobs. true needs one API replica and both CronJobs suspended.', false),
+  gracefulShutdown: s.object('How pods stop without dropping requests.', {
+    shutdownDelaySeconds: s.int('After SIGTERM, /readyz answers 503 for this long before the server closes (SHUTDOWN_DELAY_MS), so endpoints and load balancers stop sending traffic. Must exceed the readiness period (5s).', {
+      default: 10,
+      minimum: 0,
+      maximum: 120,
+    }),
+    drainTimeoutSeconds: s.int('Time in-flight requests get after the delay (the app\'s own timeout is 30s).', { default: 30, minimum: 1, maximum: 300 }),
+    terminationGracePeriodSeconds: s.int('Kubelet SIGKILLs after this; must exceed delay + drain.', { default: 45, minimum: 1, maximum: 600 }),
+  }),
+  secrets: s.object('Secret values come only from an existing Secret; the chart never renders one.', {
+    existingSecret: s.string('Name of the existing Secret (default: <fullname>-secrets).', { default: '', pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' }),
+    keys: s.object('Key names inside that Secret. Empty means the variable is not set (only for optional ones).', {
+      DATABASE_URL: s.string('postgresql:// URL (required).', { default: 'DATABASE_URL', minLength: 1 }),
+      JWT_SECRET: s.string('JWT signing secret, 32+ random characters (required).', { default: 'JWT_SECRET', minLength: 1 }),
+      BLOCKCHAIN_VERIFIER_SECRET: s.string('Verifier shared secret (optional).', { default: 'BLOCKCHAIN_VERIFIER_SECRET' }),
+      SMTP_PASSWORD: s.string('SMTP password (optional).', { default: '' }),
+      REDIS_URL: s.string('Redis URL (optional).', { default: '' }),
+      SENTRY_DSN: s.string('Sentry DSN (optional).', { default: '' }),
+    }),
+  }),
+  otel: s.object('OpenTelemetry.', {
+    endpoint: s.string('OTLP/HTTP collector endpoint (http://collector:4318); empty disables tracing.', { default: '', pattern: '^(https?://.+)?$' }),
+    serviceName: s.string('OTEL_SERVICE_NAME prefix; each workload appends its component (kryptovault-api).', { default: 'kryptovault', minLength: 1 }),
+  }),
+  api: s.object('The HTTP API Deployment.', {
+    replicaCount: s.int('Replicas when autoscaling is off.', { default: 2, minimum: 1, maximum: 100 }),
+    resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '768Mi' } }),
+    autoscaling: s.object('HorizontalPodAutoscaler (replaces replicaCount).', {
+      enabled: s.bool('Create the HPA.', false),
+      minReplicas: s.int('Minimum replicas.', { default: 2, minimum: 1, maximum: 100 }),
+      maxReplicas: s.int('Maximum replicas.', { default: 6, minimum: 1, maximum: 100 }),
+      targetCPUUtilizationPercentage: s.int('Average CPU utilisation target.', { default: 70, minimum: 10, maximum: 100 }),
+    }),
+    pdb: s.object('PodDisruptionBudget.', {
+      enabled: s.bool('Create the PDB (needs at least 2 replicas).', true),
+      maxUnavailable: s.int('Pods a voluntary disruption may take down at once.', { default: 1, minimum: 1 }),
+    }),
+    service: s.object('The API Service.', {
+      type: s.enum('Service type.', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const, 'ClusterIP'),
+      port: s.int('Service port of the API (the metrics port is 3000 too).', { default: 80, minimum: 1, maximum: 65535 }),
+    }),
+    ingress: s.object('Ingress for the API.', {
+      enabled: s.bool('Create the Ingress.', false),
+      className: s.string('IngressClass name (empty: the cluster default).', { default: '' }),
+      host: s.string('Public host name.', { default: 'api.kryptovault.example', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
+      annotations: s.block<Record<string, string>>('Ingress annotations (controller settings, cert-manager issuer).', {}, blockSchemas.stringMap),
+      tls: s.object('TLS on the Ingress.', {
+        enabled: s.bool('Terminate TLS (strongly recommended: refresh cookies are Secure).', true),
+        secretName: s.string('TLS Secret (created by you or cert-manager; default: <fullname>-tls).', { default: '', pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' }),
+      }),
+    }),
+  }),
+  depositMonitor: cronJob('deposit monitor (one pass over due deposits, then exit)', {
+    schedule: '*/2 * * * *',
+    startingDeadlineSeconds: 60,
+    activeDeadlineSeconds: 300,
+    backoffLimit: 1,
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+  }),
+  earnings: cronJob('daily earnings accrual', {
+    schedule: '15 0 * * *',
+    startingDeadlineSeconds: 3600,
+    activeDeadlineSeconds: 3600,
+    backoffLimit: 2,
+    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  }),
+  automation: s.object('The automation runner Deployment (paper-trading sessions).', {
+    enabled: s.bool('Run it.', true),
+    replicaCount: s.int('Replicas (work is claimed with database locks, so more than one is safe).', { default: 1, minimum: 1, maximum: 10 }),
+    resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
+  }),
+  migration: s.object('The database migration Job (Helm pre-install/pre-upgrade hook).', {
+    enabled: s.bool('Run migrations before install/upgrade.', true),
+    backoffLimit: s.int('Retries; a failed migration fails the release.', { default: 0, minimum: 0, maximum: 3 }),
+    activeDeadlineSeconds: s.int('Kill the migration after this long.', { default: 600, minimum: 30 }),
+    ttlSecondsAfterFinished: s.int('Delete the finished Job after this long.', { default: 3600, minimum: 0 }),
+    resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
+  }),
+  networkPolicy: s.object('NetworkPolicy for all KryptoVault pods.', {
+    enabled: s.bool('Create it.', false),
+    ingressFrom: s.block<object[]>('Peers allowed to reach port 3000 (ingress controller, Prometheus). Empty: any source, port 3000 only. Pods of the same release are always allowed.', [], blockSchemas.objectList),
+    egress: s.block<object[]>('Egress rules. Empty: egress is not restricted.', [], blockSchemas.objectList),
+  }),
+  monitoring: s.object('Prometheus integration.', {
+    scrapeAnnotations: s.bool('Add prometheus.io/* scrape annotations to the Service and pods.', true),
+    serviceMonitor: s.object('ServiceMonitor (Prometheus Operator CRD).', {
+      enabled: s.bool('Create it.', false),
+      interval: s.string('Scrape interval.', { default: '30s', pattern: '^[0-9]+(ms|s|m|h)$' }),
+      scrapeTimeout: s.string('Scrape timeout.', { default: '10s', pattern: '^[0-9]+(ms|s|m|h)$' }),
+      labels: s.block<Record<string, string>>('Labels your Prometheus selects ServiceMonitors by (e.g. release: kube-prometheus-stack).', {}, blockSchemas.stringMap),
+    }),
+    prometheusRule: s.object('PrometheusRule with the alerts (Prometheus Operator CRD; job alerts need kube-state-metrics).', {
+      enabled: s.bool('Create it.', false),
+      labels: s.block<Record<string, string>>('Labels your Prometheus selects rules by.', {}, blockSchemas.stringMap),
+      errorRatePercent: s.int('Alert when 5xx responses exceed this percentage over 5 minutes.', { default: 5, minimum: 1, maximum: 100 }),
+      p99LatencyMilliseconds: s.int('Alert when p99 latency exceeds this over 5 minutes.', { default: 1000, minimum: 10 }),
+      depositMonitorStaleMinutes: s.int('Alert when the deposit monitor had no successful run for this long.', { default: 15, minimum: 2 }),
+      podRestartsPerHour: s.int('Alert when a pod restarts more than this per hour.', { default: 3, minimum: 1 }),
+    }),
+  }),
+});
+
+export type KryptoVaultConfig = Infer<typeof configSchema>;
+
+export const defaultConfig = (): KryptoVaultConfig => defaults(configSchema);
+
+/** Fixed probe timings (not values: they are part of the shutdown contract checked below). */
+export const PROBES = {
+  readinessPeriodSeconds: 5,
+  livenessPeriodSeconds: 10,
+  startupPeriodSeconds: 5,
+  startupFailureThreshold: 24,
+} as const;
+
+export const HTTP_PORT = 3000;
+
+/** Variables whose values are secrets (same list as Backend/src/config/config.schema.ts): only ever secretKeyRef. */
+export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRET', 'SMTP_PASSWORD', 'BLOCKCHAIN_VERIFIER_SECRET', 'REDIS_URL', 'SENTRY_DSN'] as const;

@@ -1,0 +1,154 @@
+/**
+ * The hardened pod every KryptoVault workload runs: restricted Pod Security Standard,
+ * probes on the one HTTP port, requests and limits, secrets by reference, OpenTelemetry
+ * resource attributes from the downward API, and a config checksum that rolls the pods.
+ */
+import type { IContainer } from 'kubernetes-models/v1/Container';
+import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
+import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
+import { HTTP_PORT, PROBES } from '../config/values';
+import { isDeferred, notEmpty, spread, when, whenItem } from '../helm/expr';
+import type { AppPodProps } from './app-pod-props';
+import { ReleaseContext, standardLabels } from './context';
+
+/** uid/gid the image runs as (non-root, fixed by the Dockerfile). */
+export const APP_UID = 10001;
+export const CONTAINER_NAME = 'app';
+
+export function restrictedPodSecurityContext(uid: number) {
+  return {
+    runAsNonRoot: true,
+    runAsUser: uid,
+    runAsGroup: uid,
+    fsGroup: uid,
+    seccompProfile: { type: 'RuntimeDefault' as const },
+  };
+}
+
+export function restrictedContainerSecurityContext() {
+  return {
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' as const },
+  };
+}
+
+/** The read-only root filesystem leaves /tmp as the only writable path. */
+export const TMP_VOLUME = { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } };
+export const TMP_MOUNT = { name: 'tmp', mountPath: '/tmp' };
+
+export function httpProbes() {
+  const get = (path: string) => ({ path, port: 'http', scheme: 'HTTP' as const });
+  return {
+    // Startup: up to 2 minutes to boot before liveness starts counting.
+    startupProbe: {
+      httpGet: get('/healthz'),
+      periodSeconds: PROBES.startupPeriodSeconds,
+      timeoutSeconds: 2,
+      failureThreshold: PROBES.startupFailureThreshold,
+    },
+    // Liveness looks at the process only, never the database: a database outage must not restart every pod.
+    livenessProbe: {
+      httpGet: get('/healthz'),
+      periodSeconds: PROBES.livenessPeriodSeconds,
+      timeoutSeconds: 2,
+      failureThreshold: 3,
+    },
+    readinessProbe: {
+      httpGet: get('/readyz'),
+      periodSeconds: PROBES.readinessPeriodSeconds,
+      timeoutSeconds: 2,
+      failureThreshold: 2,
+      successThreshold: 1,
+    },
+  };
+}
+
+/** POD_NAME, POD_NAMESPACE, NODE_NAME and the OTel variables that reference them. */
+export function telemetryEnv(ctx: ReleaseContext, serviceName: string): IEnvVar[] {
+  const field = (name: string, fieldPath: string): IEnvVar => ({ name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } });
+  return [
+    field('POD_NAME', 'metadata.name'),
+    field('POD_NAMESPACE', 'metadata.namespace'),
+    field('NODE_NAME', 'spec.nodeName'),
+    { name: 'OTEL_SERVICE_NAME', value: serviceName },
+    {
+      name: 'OTEL_RESOURCE_ATTRIBUTES',
+      // $(VAR) expands variables defined earlier in this list.
+      value: `k8s.pod.name=$(POD_NAME),k8s.namespace.name=$(POD_NAMESPACE),k8s.node.name=$(NODE_NAME),k8s.container.name=${CONTAINER_NAME},service.version=${ctx.version}`,
+    },
+  ];
+}
+
+export function validateAppPodProps(props: AppPodProps): void {
+  const problems: string[] = [];
+  if (props.command.length === 0) problems.push('command must not be empty');
+  const r = props.resources as unknown;
+  if (!isDeferred(r)) {
+    const res = props.resources;
+    if (!res?.requests?.cpu || !res?.requests?.memory || !res?.limits?.cpu || !res?.limits?.memory) {
+      problems.push('resources need requests and limits for cpu and memory');
+    }
+  }
+  if (!isDeferred(props.terminationGracePeriodSeconds) && props.terminationGracePeriodSeconds < 1) {
+    problems.push('terminationGracePeriodSeconds must be positive');
+  }
+  if (problems.length > 0) throw new Error(`${props.component} pod: ${problems.join('; ')}`);
+}
+
+export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTemplateSpec {
+  validateAppPodProps(props);
+  const scrape = props.servesHttp ? props.scrapeAnnotations : false;
+  const env: IEnvVar[] = [
+    ...telemetryEnv(ctx, props.otelServiceName),
+    ...Object.entries(props.env ?? {}).map(([name, value]) => ({ name, value })),
+    ...props.secretEnv.flatMap((ref) => {
+      const item: IEnvVar = { name: ref.name, valueFrom: { secretKeyRef: { name: ctx.secretName, key: ref.key } } };
+      return ref.optional ? whenItem(notEmpty(ref.key), item) : [item];
+    }),
+  ];
+  const container: IContainer = {
+    name: CONTAINER_NAME,
+    image: ctx.image,
+    imagePullPolicy: props.imagePullPolicy,
+    command: props.command,
+    envFrom: [{ configMapRef: { name: props.configMapName } }],
+    env,
+    resources: props.resources,
+    securityContext: restrictedContainerSecurityContext(),
+    volumeMounts: [TMP_MOUNT],
+    ...(props.servesHttp ? { ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }], ...httpProbes() } : {}),
+  };
+  return {
+    metadata: {
+      labels: { ...standardLabels(ctx, props.component), ...spread(props.podLabels) },
+      annotations: {
+        'checksum/config': props.configChecksum,
+        'prometheus.io/scrape': when(scrape, 'true')!,
+        'prometheus.io/port': when(scrape, String(HTTP_PORT))!,
+        'prometheus.io/path': when(scrape, '/metrics')!,
+        ...spread(props.podAnnotations),
+        ...spread(ctx.commonAnnotations),
+      },
+    },
+    spec: {
+      serviceAccountName: props.serviceAccountName,
+      // No KryptoVault process talks to the Kubernetes API.
+      automountServiceAccountToken: false,
+      // Service links would add dozens of variables and can clash with PORT/HOST.
+      enableServiceLinks: false,
+      restartPolicy: props.restartPolicy,
+      terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
+      securityContext: restrictedPodSecurityContext(APP_UID),
+      imagePullSecrets: when(notEmpty(props.imagePullSecrets), props.imagePullSecrets),
+      nodeSelector: when(notEmpty(props.scheduling.nodeSelector), props.scheduling.nodeSelector),
+      tolerations: when(notEmpty(props.scheduling.tolerations), props.scheduling.tolerations as never),
+      affinity: when(notEmpty(props.scheduling.affinity), props.scheduling.affinity),
+      containers: [container],
+      volumes: [TMP_VOLUME],
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Who and where a deployment is: names, namespace, image and standard labels.
+ *
+ * For plain manifests these are concrete strings computed here; for the chart they are
+ * Helm tokens calling the named templates of `_helpers.tpl` (render/helpers-tpl.ts),
+ * which implement the same rules in Go templates. The parity test keeps both equal.
+ */
+import { createHash } from 'node:crypto';
+import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
+import { KryptoVaultConfig } from '../config/values';
+import { conditionOfValue, notEmpty, or, spread, token, when } from '../helm/expr';
+
+export const APP_NAME = 'kryptovault';
+export const CHART_NAME = 'kryptovault';
+
+export interface ReleaseContext {
+  /** Base of every object name (<= 36 chars so suffixed names stay valid for CronJobs). */
+  readonly fullname: string;
+  /** Namespace every namespaced object is written to. */
+  readonly namespace: string;
+  /** app.kubernetes.io/instance: the Helm release name. */
+  readonly instance: string;
+  /** app.kubernetes.io/managed-by. */
+  readonly managedBy: string;
+  /** app.kubernetes.io/version (image tag or appVersion, label-safe). */
+  readonly version: string;
+  /** helm.sh/chart label; only in the chart. */
+  readonly chartLabel?: string;
+  /** Full image reference (repository:tag or repository@digest). */
+  readonly image: string;
+  readonly serviceAccountName: string;
+  /** Account of the migration hook: its own hook-created one, or the user's existing one. */
+  readonly migrationServiceAccountName: string;
+  readonly secretName: string;
+  readonly tlsSecretName: string;
+  /** Extra labels/annotations for every object. */
+  readonly commonLabels: Record<string, string>;
+  readonly commonAnnotations: Record<string, string>;
+  /** True when synthesizing the chart (tokens instead of values). */
+  readonly helm: boolean;
+}
+
+export interface ReleaseInfo {
+  readonly releaseName: string;
+  readonly namespace: string;
+  readonly appVersion: string;
+}
+
+/** Same rule as the `kryptovault.fullname` helper. */
+export function fullnameOf(config: KryptoVaultConfig, releaseName: string): string {
+  const base = config.fullnameOverride
+    ? config.fullnameOverride
+    : releaseName.includes(CHART_NAME)
+      ? releaseName
+      : `${releaseName}-${CHART_NAME}`;
+  return base.slice(0, 36).replace(/-+$/, '');
+}
+
+export function concreteContext(config: KryptoVaultConfig, release: ReleaseInfo): ReleaseContext {
+  const fullname = fullnameOf(config, release.releaseName);
+  const tag = config.image.tag || release.appVersion;
+  return {
+    fullname,
+    namespace: release.namespace,
+    instance: release.releaseName,
+    managedBy: 'kubectl',
+    version: tag.replace(/\+/g, '_').slice(0, 63),
+    image: config.image.digest ? `${config.image.repository}@${config.image.digest}` : `${config.image.repository}:${tag}`,
+    serviceAccountName: config.serviceAccount.create ? config.serviceAccount.name || fullname : config.serviceAccount.name,
+    migrationServiceAccountName: config.serviceAccount.create ? `${fullname}-migrate` : config.serviceAccount.name,
+    secretName: config.secrets.existingSecret || `${fullname}-secrets`,
+    tlsSecretName: config.api.ingress.tls.secretName || `${fullname}-tls`,
+    commonLabels: config.commonLabels,
+    commonAnnotations: config.commonAnnotations,
+    helm: false,
+  };
+}
+
+const include = (name: string) => token<string>('str', `include "kryptovault.${name}" .`);
+
+export function helmContext(config: KryptoVaultConfig): ReleaseContext {
+  return {
+    fullname: include('fullname'),
+    namespace: token<string>('str', '.Release.Namespace'),
+    instance: token<string>('str', '.Release.Name'),
+    managedBy: token<string>('str', '.Release.Service'),
+    version: include('version'),
+    chartLabel: include('chart'),
+    image: include('image'),
+    serviceAccountName: include('serviceAccountName'),
+    migrationServiceAccountName: include('migrationServiceAccountName'),
+    secretName: include('secretName'),
+    tlsSecretName: include('tlsSecretName'),
+    commonLabels: config.commonLabels,
+    commonAnnotations: config.commonAnnotations,
+    helm: true,
+  };
+}
+
+/** Minimal, immutable selector labels. */
+export function selectorLabels(ctx: ReleaseContext, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': APP_NAME,
+    'app.kubernetes.io/instance': ctx.instance,
+    'app.kubernetes.io/component': component,
+  };
+}
+
+/** Selector of every pod of the release (NetworkPolicy). */
+export function releaseSelector(ctx: ReleaseContext): Record<string, string> {
+  return { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': ctx.instance };
+}
+
+export function standardLabels(ctx: ReleaseContext, component: string): Record<string, string> {
+  return {
+    ...selectorLabels(ctx, component),
+    'app.kubernetes.io/version': ctx.version,
+    'app.kubernetes.io/part-of': APP_NAME,
+    'app.kubernetes.io/managed-by': ctx.managedBy,
+    ...(ctx.chartLabel ? { 'helm.sh/chart': ctx.chartLabel } : {}),
+    ...spread(ctx.commonLabels),
+  };
+}
+
+/**
+ * Annotations: fixed ones (possibly conditional) plus the user's maps. When nothing is
+ * certain to be present, the whole key is conditional, so neither `annotations: {}` nor
+ * a null map is ever written.
+ */
+export function annotationsWith(
+  userMaps: Array<Record<string, string>>,
+  fixed: Record<string, string | undefined> = {},
+): Record<string, string> | undefined {
+  const present = Object.entries(fixed).filter(([, v]) => v !== undefined) as Array<[string, string]>;
+  const merged: Record<string, string> = Object.assign({}, Object.fromEntries(present), ...userMaps.map(spread));
+  if (present.some(([, v]) => conditionOfValue(v) === true)) return merged;
+  return when(or(...present.map(([, v]) => conditionOfValue(v)), ...userMaps.map(notEmpty)), merged);
+}
+
+export function objectMeta(
+  ctx: ReleaseContext,
+  name: string,
+  component: string,
+  fixedAnnotations: Record<string, string> = {},
+): ObjectMeta {
+  const annotations = annotationsWith([ctx.commonAnnotations], fixedAnnotations);
+  return {
+    name,
+    namespace: ctx.namespace,
+    labels: standardLabels(ctx, component),
+    ...(annotations !== undefined ? { annotations } : {}),
+  };
+}
+
+/** sha256 of a ConfigMap's data, the concrete counterpart of the chart's `include ... | sha256sum`. */
+export function checksumOf(data: Record<string, string>): string {
+  const sorted = Object.fromEntries(Object.keys(data).sort().map((k) => [k, data[k]]));
+  return createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+}

@@ -1,0 +1,43 @@
+import type { ReleaseContext } from './context';
+
+export interface ServiceMonitorProps {
+  readonly context: ReleaseContext;
+  readonly name: string;
+  readonly enabled: boolean;
+  /** Selector labels of the Service to scrape. */
+  readonly serviceSelector: Record<string, string>;
+  /** Service port name that serves /metrics. */
+  readonly port: string;
+  readonly interval: string;
+  readonly scrapeTimeout: string;
+  /** Labels the Prometheus instance selects ServiceMonitors by. */
+  readonly labels: Record<string, string>;
+}
+
+export interface AlertThresholds {
+  /** 5xx share of API responses (percent, 5m) that pages. */
+  readonly errorRatePercent: number;
+  /** p99 API latency (milliseconds, 5m) that pages. */
+  readonly p99LatencyMilliseconds: number;
+  /** Minutes without a successful deposit-monitor run. */
+  readonly depositMonitorStaleMinutes: number;
+  /** Container restarts per hour. */
+  readonly podRestartsPerHour: number;
+}
+
+export interface AlertRulesProps {
+  readonly context: ReleaseContext;
+  readonly name: string;
+  readonly enabled: boolean;
+  /** Prometheus `job` label of the API targets (the Service name under the Prometheus Operator). */
+  readonly apiJob: string;
+  /** CronJob names whose failures alert; the first is the deposit monitor. */
+  readonly depositMonitorCronJob: string;
+  readonly earningsCronJob: string;
+  /** Job names of the migration (alerts when it failed). */
+  readonly migrationJob: string;
+  /** Pods whose restarts alert (regex on the pod name). */
+  readonly podNamePrefix: string;
+  readonly thresholds: AlertThresholds;
+  readonly labels: Record<string, string>;
+}

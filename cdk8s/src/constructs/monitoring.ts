@@ -1,0 +1,44 @@
+/** Prometheus Operator objects (CRDs, emitted as plain ApiObjects of monitoring.coreos.com/v1). */
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { mayBeOn, spread } from '../helm/expr';
+import { renderOnlyWhen } from '../helm/object-options';
+import { alertRuleGroups } from './alert-rules';
+import { objectMeta, standardLabels } from './context';
+import type { AlertRulesProps, ServiceMonitorProps } from './monitoring-props';
+
+export class KryptoVaultServiceMonitor extends Construct {
+  constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
+    super(scope, id);
+    if (!mayBeOn(props.enabled)) return;
+    const ctx = props.context;
+    const meta = objectMeta(ctx, props.name, 'metrics');
+    const obj = new ApiObject(this, 'Resource', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { ...meta, labels: { ...standardLabels(ctx, 'metrics'), ...spread(props.labels) } },
+      spec: {
+        selector: { matchLabels: props.serviceSelector },
+        namespaceSelector: { matchNames: [ctx.namespace] },
+        endpoints: [{ port: props.port, path: '/metrics', scheme: 'http', interval: props.interval, scrapeTimeout: props.scrapeTimeout }],
+      },
+    });
+    renderOnlyWhen(obj, props.enabled);
+  }
+}
+
+export class KryptoVaultPrometheusRule extends Construct {
+  constructor(scope: Construct, id: string, props: AlertRulesProps) {
+    super(scope, id);
+    if (!mayBeOn(props.enabled)) return;
+    const ctx = props.context;
+    const meta = objectMeta(ctx, props.name, 'alerts');
+    const obj = new ApiObject(this, 'Resource', {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { ...meta, labels: { ...standardLabels(ctx, 'alerts'), ...spread(props.labels) } },
+      spec: { groups: alertRuleGroups(props) },
+    });
+    renderOnlyWhen(obj, props.enabled);
+  }
+}

@@ -1,0 +1,54 @@
+import type { AppPodProps } from './app-pod-props';
+import type { ReleaseContext } from './context';
+
+export interface AutoscalingProps {
+  /** Create the HPA (a Helm condition in the chart). */
+  readonly enabled: boolean;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Average CPU utilisation (percent of requests) the HPA aims for. */
+  readonly targetCPUUtilizationPercentage: number;
+}
+
+export interface DisruptionBudgetProps {
+  readonly enabled: boolean;
+  /** Pods a voluntary disruption may evict at once (works with any replica count, unlike minAvailable). */
+  readonly maxUnavailable: number;
+}
+
+export interface IngressProps {
+  readonly enabled: boolean;
+  /** IngressClass; empty for the cluster default. */
+  readonly className: string;
+  readonly host: string;
+  readonly annotations: Record<string, string>;
+  readonly tls: { readonly enabled: boolean; readonly secretName: string };
+}
+
+export interface ServiceProps {
+  readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
+  /** Port of the API on the Service; the metrics port (3000) is exposed beside it. */
+  readonly port: number;
+  /** prometheus.io/* annotations on the Service. */
+  readonly scrapeAnnotations: boolean;
+}
+
+/** An HTTP workload: Deployment + Service, optional Ingress, HPA and PDB. */
+export interface WebServiceProps {
+  readonly context: ReleaseContext;
+  /** Object name (Deployment, Service, HPA, PDB, Ingress share it). */
+  readonly name: string;
+  readonly pod: AppPodProps;
+  /**
+   * Fixed replica count. Leave undefined when autoscaling is on: both at once make the
+   * Deployment and the HPA fight over `spec.replicas` (rejected at synth time).
+   */
+  readonly replicas?: number;
+  readonly autoscaling?: AutoscalingProps;
+  /** Needs at least 2 replicas (rejected at synth time otherwise). */
+  readonly disruptionBudget?: DisruptionBudgetProps;
+  readonly service: ServiceProps;
+  readonly ingress?: IngressProps;
+  /** TLS Secret name used when `ingress.tls.secretName` is empty. */
+  readonly defaultTlsSecretName?: string;
+}

@@ -1,0 +1,136 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
+import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IService } from 'kubernetes-models/v1/Service';
+import { HTTP_PORT } from '../config/values';
+import { isDeferred, mayBeOn, notEmpty, when } from '../helm/expr';
+import { renderOnlyWhen } from '../helm/object-options';
+import { appPodTemplate } from './app-pod';
+import { annotationsWith, objectMeta, selectorLabels } from './context';
+import { rollingDeployment } from './rolling-deployment';
+import type { WebServiceProps } from './web-service-props';
+
+const concrete = (v: unknown): boolean => v !== undefined && !isDeferred(v);
+
+export function validateWebServiceProps(props: WebServiceProps): void {
+  const problems: string[] = [];
+  const hpa = props.autoscaling;
+  const hpaOn = hpa !== undefined && hpa.enabled === true;
+  if (props.replicas !== undefined && hpaOn) {
+    problems.push('replicas and autoscaling are mutually exclusive (the HPA owns spec.replicas)');
+  }
+  if (props.replicas === undefined && !(hpa && mayBeOn(hpa.enabled))) {
+    problems.push('set replicas or enable autoscaling');
+  }
+  if (hpaOn && concrete(hpa.minReplicas) && concrete(hpa.maxReplicas) && hpa.maxReplicas < hpa.minReplicas) {
+    problems.push('autoscaling.maxReplicas must be >= minReplicas');
+  }
+  if (props.disruptionBudget?.enabled === true) {
+    const floor = hpaOn ? hpa.minReplicas : props.replicas;
+    if (concrete(floor) && (floor as number) < 2) {
+      problems.push('a PodDisruptionBudget needs at least 2 replicas (with 1 it blocks drains or protects nothing)');
+    }
+  }
+  if (props.ingress?.enabled === true && concrete(props.ingress.host) && props.ingress.host === '') {
+    problems.push('ingress.host is required');
+  }
+  if (problems.length > 0) throw new Error(`${props.name}: ${problems.join('; ')}`);
+}
+
+/** The API: Deployment, Service, and the optional Ingress, HPA and PDB. */
+export class WebService extends Construct {
+  readonly serviceName: string;
+
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    validateWebServiceProps(props);
+    const ctx = props.context;
+    const component = props.pod.component;
+    this.serviceName = props.name;
+
+    new ApiObject(this, 'Deployment', rollingDeployment(ctx, props.name, component, appPodTemplate(ctx, props.pod), props.replicas) as never);
+
+    const scrape = props.service.scrapeAnnotations;
+    const service: IService = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        ...objectMeta(ctx, props.name, component),
+        annotations: annotationsWith([ctx.commonAnnotations], {
+          'prometheus.io/scrape': when(scrape, 'true')!,
+          'prometheus.io/port': when(scrape, String(HTTP_PORT))!,
+          'prometheus.io/path': when(scrape, '/metrics')!,
+        }),
+      },
+      spec: {
+        type: props.service.type,
+        selector: selectorLabels(ctx, component),
+        ports: [
+          { name: 'http', port: props.service.port, targetPort: 'http', protocol: 'TCP' },
+          // Same container port, named for ServiceMonitors and scrape configs.
+          { name: 'metrics', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
+        ],
+      },
+    };
+    new ApiObject(this, 'Service', service as never);
+
+    if (props.autoscaling && mayBeOn(props.autoscaling.enabled)) {
+      const a = props.autoscaling;
+      const hpa: IHorizontalPodAutoscaler = {
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: objectMeta(ctx, props.name, component),
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: props.name },
+          minReplicas: a.minReplicas,
+          maxReplicas: a.maxReplicas,
+          metrics: [
+            { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage } } },
+          ],
+          // Scale down slowly: bursts of deposits come in waves.
+          behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+        },
+      };
+      renderOnlyWhen(new ApiObject(this, 'Hpa', hpa as never), a.enabled);
+    }
+
+    if (props.disruptionBudget && mayBeOn(props.disruptionBudget.enabled)) {
+      const pdb: IPodDisruptionBudget = {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: objectMeta(ctx, props.name, component),
+        spec: {
+          maxUnavailable: props.disruptionBudget.maxUnavailable,
+          selector: { matchLabels: selectorLabels(ctx, component) },
+        },
+      };
+      renderOnlyWhen(new ApiObject(this, 'Pdb', pdb as never), props.disruptionBudget.enabled);
+    }
+
+    if (props.ingress && mayBeOn(props.ingress.enabled)) {
+      const ing = props.ingress;
+      const ingress: IIngress = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: {
+          ...objectMeta(ctx, props.name, component),
+          annotations: annotationsWith([ing.annotations, ctx.commonAnnotations]),
+        },
+        spec: {
+          ingressClassName: when(notEmpty(ing.className), ing.className),
+          tls: when(ing.tls.enabled, [{ hosts: [ing.host], secretName: ctx.tlsSecretName }]),
+          rules: [
+            {
+              host: ing.host,
+              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: props.name, port: { name: 'http' } } } }] },
+            },
+          ],
+        },
+      };
+      if (ingress.metadata!.annotations === undefined) delete ingress.metadata!.annotations;
+      renderOnlyWhen(new ApiObject(this, 'Ingress', ingress as never), ing.enabled);
+    }
+  }
+}

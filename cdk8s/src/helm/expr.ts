@@ -1,0 +1,188 @@
+/**
+ * Helm expressions standing in for config values.
+ *
+ * The constructs are written once against a typed config. For the plain manifests the
+ * config holds concrete values; for the chart each value is a *token*: a short string
+ * `KVT<kind><hash>KV` that the chart writer (render/helm-template.ts) replaces with a
+ * template action. The token kind decides how it is written:
+ *
+ * - `int`/`bool`/`raw`: unquoted (`replicas: {{ .Values.api.replicaCount | int64 }}`)
+ * - `str`: quoted (`{{ .Values.env.LOG_LEVEL | quote }}`), or spliced into a longer string
+ * - `block`: `{{- toYaml ... | nindent N }}` (resources, tolerations...)
+ *
+ * Structural helpers (`when`, `whenItem`, `spread`, `spreadList`) express optional keys,
+ * optional list items and merged maps: concrete values are resolved in TypeScript, tokens
+ * become markers that turn into `{{- if }}`/`{{- with }}` blocks in the chart.
+ */
+import { createHash } from 'node:crypto';
+
+export type TokenKind = 'str' | 'int' | 'bool' | 'raw' | 'block';
+
+const KIND_LETTER: Record<TokenKind, string> = { str: 's', int: 'i', bool: 'b', raw: 'r', block: 'k' };
+const LETTER_KIND = Object.fromEntries(Object.entries(KIND_LETTER).map(([k, v]) => [v, k])) as Record<string, TokenKind>;
+
+/** Every token seen in this process, by hash. Hashes depend only on kind + expression, so output is stable. */
+const registry = new Map<string, string>();
+
+export const TOKEN_PATTERN = /KVT([sibrk])([0-9a-f]{12})KV/g;
+export const COND_KEY = '@kvIf';
+export const ITEM_COND_KEY = '@kvIfItem';
+
+function hashOf(kind: string, expr: string): string {
+  return createHash('sha256').update(`${kind}\u0000${expr}`).digest('hex').slice(0, 12);
+}
+
+export function register(kind: string, expr: string): string {
+  const hash = hashOf(kind, expr);
+  const known = registry.get(hash);
+  if (known !== undefined && known !== expr) throw new Error(`token hash collision for ${expr}`);
+  registry.set(hash, expr);
+  return hash;
+}
+
+export function lookup(hash: string): string {
+  const expr = registry.get(hash);
+  if (expr === undefined) throw new Error(`unknown Helm token ${hash}`);
+  return expr;
+}
+
+/** A value of type T that is really a Helm expression. */
+export function token<T>(kind: TokenKind, expr: string): T {
+  return `KVT${KIND_LETTER[kind]}${register(kind, expr)}KV` as unknown as T;
+}
+
+export interface ParsedToken {
+  kind: TokenKind;
+  expr: string;
+}
+
+/** The token if `value` is exactly one token, else undefined. */
+export function asToken(value: unknown): ParsedToken | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^KVT([sibrk])([0-9a-f]{12})KV$/.exec(value);
+  return m ? { kind: LETTER_KIND[m[1]], expr: lookup(m[2]) } : undefined;
+}
+
+export function containsToken(value: unknown): boolean {
+  return typeof value === 'string' && new RegExp(TOKEN_PATTERN.source).test(value);
+}
+
+/** Splits a string into literal parts and tokens. */
+export function splitTokens(value: string): Array<string | ParsedToken> {
+  const parts: Array<string | ParsedToken> = [];
+  let last = 0;
+  for (const m of value.matchAll(new RegExp(TOKEN_PATTERN.source, 'g'))) {
+    if (m.index! > last) parts.push(value.slice(last, m.index));
+    parts.push({ kind: LETTER_KIND[m[1]], expr: lookup(m[2]) });
+    last = m.index! + m[0].length;
+  }
+  if (last < value.length) parts.push(value.slice(last));
+  return parts;
+}
+
+function exprOf(value: unknown): string {
+  const t = asToken(value);
+  if (!t) throw new Error(`expected a Helm token, got ${JSON.stringify(value)}`);
+  return t.expr;
+}
+
+/** True when the value is a Helm expression (decided at install time). */
+export function isDeferred(value: unknown): boolean {
+  return asToken(value) !== undefined;
+}
+
+/** "Might this be on?": concrete true, or any Helm condition (the template decides). */
+export function mayBeOn(flag: boolean): boolean {
+  return flag === true || isDeferred(flag);
+}
+
+export function not(flag: boolean): boolean {
+  return isDeferred(flag) ? token<boolean>('bool', `not (${exprOf(flag)})`) : !flag;
+}
+
+export function and(...flags: boolean[]): boolean {
+  if (flags.some((f) => f === false)) return false;
+  const deferred = flags.filter(isDeferred);
+  if (deferred.length === 0) return true;
+  if (deferred.length === 1) return deferred[0];
+  return token<boolean>('bool', `and ${deferred.map((f) => `(${exprOf(f)})`).join(' ')}`);
+}
+
+export function or(...flags: boolean[]): boolean {
+  if (flags.some((f) => f === true)) return true;
+  const deferred = flags.filter(isDeferred);
+  if (deferred.length === 0) return false;
+  if (deferred.length === 1) return deferred[0];
+  return token<boolean>('bool', `or ${deferred.map((f) => `(${exprOf(f)})`).join(' ')}`);
+}
+
+/** Non-empty string, map or list (Go template truthiness). */
+export function notEmpty(value: unknown): boolean {
+  if (isDeferred(value)) return token<boolean>('bool', `not (empty (${exprOf(value)}))`);
+  if (value === undefined || value === null || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
+}
+
+/**
+ * A value computed from another: `fn` on concrete values, `helm(expr)` on tokens.
+ * Example: `derive(seconds, (s) => String(s * 1000), (e) => \`mul ${e} 1000 | toString\`, 'str')`.
+ */
+export function derive<I, O>(value: I, fn: (v: I) => O, helm: (expr: string) => string, kind: TokenKind): O {
+  return isDeferred(value) ? token<O>(kind, helm(`(${exprOf(value)})`)) : fn(value);
+}
+
+/** A string rendering of an int/bool value (ConfigMap data, env values). */
+export function asString(value: number | boolean): string {
+  return derive(value, (v) => String(v), (e) => `${e} | toString`, 'str');
+}
+
+/** `value` when `flag` holds, otherwise the key is left out. */
+export function when<T>(flag: boolean, value: T): T | undefined {
+  if (isDeferred(flag)) return { [COND_KEY]: exprOf(flag), value } as unknown as T;
+  return flag ? value : undefined;
+}
+
+/** The condition under which a (possibly `when`-wrapped) value is present. */
+export function conditionOfValue(value: unknown): boolean {
+  if (typeof value === 'object' && value !== null && COND_KEY in value) {
+    return token<boolean>('bool', (value as Record<string, string>)[COND_KEY]);
+  }
+  return value !== undefined;
+}
+
+/** A list item present only when `flag` holds. Use as `[...whenItem(flag, item)]`. */
+export function whenItem<T>(flag: boolean, item: T): T[] {
+  if (isDeferred(flag)) return [{ [ITEM_COND_KEY]: exprOf(flag), value: item } as unknown as T];
+  return flag ? [item] : [];
+}
+
+/** Merges a user map into an object: `{ ...fixed, ...spread(cfg.commonLabels) }`. */
+export function spread(map: Record<string, string>): Record<string, string> {
+  if (isDeferred(map)) return { [`KVSPREAD${register('spread', exprOf(map))}KV`]: 'spread' };
+  return map;
+}
+
+/** Appends a user list to a list: `[...fixed, ...spreadList(cfg.tolerations)]`. */
+export function spreadList<T>(list: T[]): T[] {
+  if (isDeferred(list)) return [`KVLSPREAD${register('spread', exprOf(list))}KV` as unknown as T];
+  return list;
+}
+
+/** Builds the tokenized config: every leaf of `defaults` becomes `.Values.<path>` of its kind. */
+export function valuesTokens<T>(
+  shape: unknown,
+  kindOf: (path: string[]) => TokenKind,
+  path: string[] = [],
+): T {
+  if (path.length > 0 && kindOf(path) === 'block') return token<T>('block', `.Values.${path.join('.')}`);
+  if (typeof shape === 'object' && shape !== null && !Array.isArray(shape)) {
+    return Object.fromEntries(
+      Object.entries(shape).map(([k, v]) => [k, valuesTokens(v, kindOf, [...path, k])]),
+    ) as T;
+  }
+  const kind = kindOf(path);
+  const expr = `.Values.${path.join('.')}`;
+  return token<T>(kind, kind === 'int' ? `${expr} | int64` : expr);
+}

@@ -1,0 +1,245 @@
+/**
+ * The whole KryptoVault deployment as one cdk8s Chart, built from one typed config.
+ * The same class produces the plain manifests (concrete config) and the Helm chart
+ * (config of Helm tokens); see synth.ts.
+ */
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import { validateConfig } from './config/rules';
+import { HTTP_PORT, KryptoVaultConfig } from './config/values';
+import { AppConfig } from './constructs/app-config';
+import type { AppPodProps, SecretEnvRef } from './constructs/app-pod-props';
+import { alertRuleGroups } from './constructs/alert-rules';
+import { BackgroundWorker } from './constructs/background-worker';
+import { ReleaseContext, selectorLabels } from './constructs/context';
+import { KryptoVaultCronJob } from './constructs/cron-job';
+import { DevStack } from './constructs/dev-stack';
+import { HelmTest } from './constructs/helm-test';
+import { MigrationJob } from './constructs/migration-job';
+import { KryptoVaultPrometheusRule, KryptoVaultServiceMonitor } from './constructs/monitoring';
+import type { AlertRulesProps } from './constructs/monitoring-props';
+import { ReleaseNetworkPolicy } from './constructs/network-policy';
+import { AppServiceAccount } from './constructs/service-account';
+import { WebService } from './constructs/web-service';
+import { asString, derive, not, when } from './helm/expr';
+
+export const MAIN_CONFIG_TEMPLATE = 'configmap.yaml';
+
+/** Commands of the one image (working directory /app/Backend). */
+export const COMMANDS = {
+  api: ['node', 'dist/main.js'],
+  depositMonitor: ['node', 'dist/workers/deposit-monitor.js'],
+  earnings: ['node', 'dist/workers/earnings.js'],
+  automation: ['node', 'dist/workers/automation.js', '--watch'],
+  migrate: ['node', 'scripts/prisma-offline.js', 'migrate', 'deploy'],
+} as const;
+
+export interface KryptoVaultChartProps {
+  readonly config: KryptoVaultConfig;
+  readonly context: ReleaseContext;
+  /** Add the local PostgreSQL, collector and Prometheus (k8s/dev only). */
+  readonly devStack?: boolean;
+}
+
+/** Non-secret settings: one ConfigMap read by every pod (envFrom). */
+export function appConfigData(c: KryptoVaultConfig): Record<string, string> {
+  const e = c.env;
+  return {
+    NODE_ENV: e.NODE_ENV,
+    HOST: e.HOST,
+    PORT: String(HTTP_PORT),
+    CORS_ORIGIN: e.CORS_ORIGIN,
+    LOG_LEVEL: e.LOG_LEVEL,
+    LOG_FORMAT: e.LOG_FORMAT,
+    JWT_EXPIRES_IN: e.JWT_EXPIRES_IN,
+    REFRESH_TOKEN_TTL_SECONDS: asString(e.REFRESH_TOKEN_TTL_SECONDS),
+    REFRESH_COOKIE_NAME: e.REFRESH_COOKIE_NAME,
+    REFRESH_COOKIE_DOMAIN: e.REFRESH_COOKIE_DOMAIN,
+    REFRESH_COOKIE_PATH: e.REFRESH_COOKIE_PATH,
+    REFRESH_COOKIE_SAMESITE: e.REFRESH_COOKIE_SAMESITE,
+    TRUST_PROXY: asString(e.TRUST_PROXY),
+    BODY_LIMIT_BYTES: asString(e.BODY_LIMIT_BYTES),
+    SHUTDOWN_DELAY_MS: derive(c.gracefulShutdown.shutdownDelaySeconds, (s) => String(s * 1000), (x) => `mul ${x} 1000 | toString`, 'str'),
+    SMTP_HOST: e.SMTP_HOST,
+    SMTP_PORT: asString(e.SMTP_PORT),
+    SMTP_SECURE: asString(e.SMTP_SECURE),
+    SMTP_USER: e.SMTP_USER,
+    SMTP_FROM: e.SMTP_FROM,
+    BLOCKCHAIN_VERIFIER_URL: e.BLOCKCHAIN_VERIFIER_URL,
+    OTEL_EXPORTER_OTLP_ENDPOINT: c.otel.endpoint,
+  };
+}
+
+export function appSecretEnv(c: KryptoVaultConfig): SecretEnvRef[] {
+  const k = c.secrets.keys;
+  return [
+    { name: 'DATABASE_URL', key: k.DATABASE_URL, optional: false },
+    { name: 'JWT_SECRET', key: k.JWT_SECRET, optional: false },
+    { name: 'BLOCKCHAIN_VERIFIER_SECRET', key: k.BLOCKCHAIN_VERIFIER_SECRET, optional: true },
+    { name: 'SMTP_PASSWORD', key: k.SMTP_PASSWORD, optional: true },
+    { name: 'REDIS_URL', key: k.REDIS_URL, optional: true },
+    { name: 'SENTRY_DSN', key: k.SENTRY_DSN, optional: true },
+  ];
+}
+
+export class KryptoVaultChart extends Chart {
+  constructor(scope: Construct, id: string, props: KryptoVaultChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const c = props.config;
+    const ctx = props.context;
+    if (!ctx.helm) validateConfig(c);
+    const name = (suffix: string) => `${ctx.fullname}-${suffix}`;
+
+    new AppServiceAccount(this, 'ServiceAccount', {
+      context: ctx,
+      name: ctx.serviceAccountName,
+      component: 'service-account',
+      annotations: c.serviceAccount.annotations,
+      automountToken: c.serviceAccount.automountToken,
+      create: c.serviceAccount.create,
+    });
+    const config = new AppConfig(this, 'Config', {
+      context: ctx,
+      name: name('config'),
+      component: 'config',
+      data: appConfigData(c),
+      templateFile: MAIN_CONFIG_TEMPLATE,
+    });
+
+    const pod = (component: string, command: readonly string[], resources: AppPodProps['resources'], extra: Partial<AppPodProps> = {}): AppPodProps => ({
+      component,
+      command: [...command],
+      resources,
+      servesHttp: false,
+      configMapName: config.name,
+      configChecksum: config.checksum,
+      serviceAccountName: ctx.serviceAccountName,
+      secretEnv: appSecretEnv(c),
+      // Only the API may run in-process schedulers, and only when asked to (see rules.ts).
+      env: { RUN_SCHEDULED_JOBS: 'false' },
+      otelServiceName: `${c.otel.serviceName}-${component}`,
+      imagePullPolicy: c.image.pullPolicy,
+      imagePullSecrets: c.imagePullSecrets,
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: c.gracefulShutdown.terminationGracePeriodSeconds,
+      scheduling: { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity },
+      podLabels: c.podLabels,
+      podAnnotations: c.podAnnotations,
+      scrapeAnnotations: c.monitoring.scrapeAnnotations,
+      ...extra,
+    });
+
+    const api = new WebService(this, 'Api', {
+      context: ctx,
+      name: name('api'),
+      pod: pod('api', COMMANDS.api, c.api.resources, {
+        servesHttp: true,
+        restartPolicy: 'Always',
+        env: { RUN_SCHEDULED_JOBS: asString(c.runScheduledJobs) },
+      }),
+      replicas: when(not(c.api.autoscaling.enabled), c.api.replicaCount),
+      autoscaling: c.api.autoscaling,
+      disruptionBudget: c.api.pdb,
+      service: { type: c.api.service.type, port: c.api.service.port, scrapeAnnotations: c.monitoring.scrapeAnnotations },
+      ingress: c.api.ingress,
+    });
+
+    for (const [id, component, cfg, command] of [
+      ['DepositMonitor', 'deposit-monitor', c.depositMonitor, COMMANDS.depositMonitor],
+      ['Earnings', 'earnings', c.earnings, COMMANDS.earnings],
+    ] as const) {
+      new KryptoVaultCronJob(this, id, {
+        context: ctx,
+        name: name(component),
+        schedule: cfg.schedule,
+        timeZone: cfg.timeZone,
+        suspend: cfg.suspend,
+        startingDeadlineSeconds: cfg.startingDeadlineSeconds,
+        activeDeadlineSeconds: cfg.activeDeadlineSeconds,
+        backoffLimit: cfg.backoffLimit,
+        successfulJobsHistoryLimit: cfg.successfulJobsHistoryLimit,
+        failedJobsHistoryLimit: cfg.failedJobsHistoryLimit,
+        pod: pod(component, command, cfg.resources),
+      });
+    }
+
+    new BackgroundWorker(this, 'Automation', {
+      context: ctx,
+      name: name('automation'),
+      enabled: c.automation.enabled,
+      replicas: c.automation.replicaCount,
+      pod: pod('automation', COMMANDS.automation, c.automation.resources, { servesHttp: true, restartPolicy: 'Always' }),
+    });
+
+    new MigrationJob(this, 'Migration', {
+      context: ctx,
+      name: name('migrate'),
+      enabled: c.migration.enabled,
+      backoffLimit: c.migration.backoffLimit,
+      activeDeadlineSeconds: c.migration.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: c.migration.ttlSecondsAfterFinished,
+      configData: appConfigData(c),
+      createServiceAccount: c.serviceAccount.create,
+      serviceAccountAnnotations: c.serviceAccount.annotations,
+      pod: {
+        ...pod('migrate', COMMANDS.migrate, c.migration.resources),
+        serviceAccountName: ctx.migrationServiceAccountName,
+        // The migration needs only the database.
+        secretEnv: [{ name: 'DATABASE_URL', key: c.secrets.keys.DATABASE_URL, optional: false }],
+        // Helm waits for the hook; SIGTERM on a migration is rare, give it the normal grace.
+      },
+    });
+
+    new ReleaseNetworkPolicy(this, 'NetworkPolicy', {
+      context: ctx,
+      name: ctx.fullname,
+      enabled: c.networkPolicy.enabled,
+      ingressFrom: c.networkPolicy.ingressFrom,
+      egress: c.networkPolicy.egress,
+    });
+
+    new KryptoVaultServiceMonitor(this, 'ServiceMonitor', {
+      context: ctx,
+      name: name('api'),
+      enabled: c.monitoring.serviceMonitor.enabled,
+      serviceSelector: selectorLabels(ctx, 'api'),
+      port: 'metrics',
+      interval: c.monitoring.serviceMonitor.interval,
+      scrapeTimeout: c.monitoring.serviceMonitor.scrapeTimeout,
+      labels: c.monitoring.serviceMonitor.labels,
+    });
+
+    const alertProps: AlertRulesProps = {
+      context: ctx,
+      name: ctx.fullname,
+      enabled: c.monitoring.prometheusRule.enabled,
+      apiJob: api.serviceName,
+      depositMonitorCronJob: name('deposit-monitor'),
+      earningsCronJob: name('earnings'),
+      migrationJob: name('migrate'),
+      podNamePrefix: ctx.fullname,
+      thresholds: c.monitoring.prometheusRule,
+      labels: c.monitoring.prometheusRule.labels,
+    };
+    new KryptoVaultPrometheusRule(this, 'PrometheusRule', alertProps);
+
+    new HelmTest(this, 'Test', {
+      context: ctx,
+      name: name('test'),
+      serviceName: api.serviceName,
+      servicePort: c.api.service.port,
+      imagePullPolicy: c.image.pullPolicy,
+      resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+    });
+
+    if (props.devStack) {
+      if (ctx.helm) throw new Error('the dev stack is for plain manifests only');
+      new DevStack(this, 'Dev', {
+        context: ctx,
+        secretName: ctx.secretName,
+        secretKeys: c.secrets.keys,
+        alertRules: alertRuleGroups({ ...alertProps, enabled: true }),
+      });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+/** NOTES.txt shown after install/upgrade. */
+export function notesTxt(): string {
+  return `KryptoVault {{ .Chart.AppVersion }} is deployed as release "{{ .Release.Name }}" in namespace "{{ .Release.Namespace }}".
+{{- $fullname := include "kryptovault.fullname" . }}
+
+Migrations ran as the pre-install/pre-upgrade hook Job {{ $fullname }}-migrate{{ if not .Values.migration.enabled }} (disabled: run them yourself before the pods can become ready){{ end }}.
+
+Secrets are read from the existing Secret "{{ include "kryptovault.secretName" . }}" (keys: {{ .Values.secrets.keys.DATABASE_URL }}, {{ .Values.secrets.keys.JWT_SECRET }}{{ with .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.SMTP_PASSWORD }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.REDIS_URL }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.SENTRY_DSN }}, {{ . }}{{ end }}).
+Pods stay unready until it exists and the database is reachable.
+
+Check the rollout:
+  kubectl -n {{ .Release.Namespace }} rollout status deployment/{{ $fullname }}-api
+  helm test {{ .Release.Name }} -n {{ .Release.Namespace }}
+{{- if .Values.api.ingress.enabled }}
+
+API: http{{ if .Values.api.ingress.tls.enabled }}s{{ end }}://{{ .Values.api.ingress.host }}/
+{{- else }}
+
+API (port-forward):
+  kubectl -n {{ .Release.Namespace }} port-forward service/{{ $fullname }}-api 8080:{{ .Values.api.service.port }}
+  curl http://127.0.0.1:8080/readyz
+{{- end }}
+
+Jobs: deposit monitor "{{ .Values.depositMonitor.schedule }}"{{ if .Values.depositMonitor.suspend }} (suspended){{ end }}, earnings "{{ .Values.earnings.schedule }}"{{ if .Values.earnings.suspend }} (suspended){{ end }}.
+Run one now: kubectl -n {{ .Release.Namespace }} create job --from=cronjob/{{ $fullname }}-deposit-monitor {{ $fullname }}-deposit-monitor-manual
+`;
+}

@@ -1,0 +1,278 @@
+/**
+ * Synthesis of the two outputs: plain manifests per variant, and the Helm chart.
+ * Both return file maps (relative path -> content) so tests can synthesize in memory
+ * and compare with what is committed.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ApiObject, App, Chart } from 'cdk8s';
+import * as YAML from 'yaml';
+import { Fields, ObjectNode, walkLeaves } from '../config/schema-dsl';
+import { configSchema, defaultConfig, KryptoVaultConfig } from '../config/values';
+import { Variant, VARIANTS } from '../config/variants';
+import { concreteContext, helmContext, objectMeta } from '../constructs/context';
+import { TokenKind, valuesTokens } from '../helm/expr';
+import { conditionOf, templateFileOf } from '../helm/object-options';
+import { KryptoVaultChart } from '../kryptovault-chart';
+import { GENERATED_NOTICE, helpersTpl } from './helpers-tpl';
+import { notesTxt } from './notes';
+import { renderValuesSchema, renderValuesYaml } from './values-yaml';
+import { toHelmTemplate, toPlainYaml } from './yaml';
+
+export const CHART_VERSION = '0.1.0';
+export const KUBE_VERSION = '>=1.28.0-0';
+
+export function appVersion(): string {
+  const rootPkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return rootPkg.version;
+}
+
+export type FileMap = Map<string, string>;
+
+/** Apply order for kubectl: what others reference comes first. */
+const KIND_ORDER = [
+  'Namespace', 'ServiceAccount', 'Secret', 'ConfigMap', 'Role', 'RoleBinding', 'Service', 'StatefulSet',
+  'Job', 'Deployment', 'CronJob', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy',
+  'ServiceMonitor', 'PrometheusRule', 'Pod',
+];
+
+export function sortObjects<T extends { kind: string; metadata: { name: string } }>(objects: T[]): T[] {
+  const rank = (k: string) => (KIND_ORDER.includes(k) ? KIND_ORDER.indexOf(k) : KIND_ORDER.length);
+  return [...objects].sort((a, b) => rank(a.kind) - rank(b.kind) || (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+}
+
+/** The objects of a variant, concrete and validated. */
+export function variantObjects(variant: Variant): Array<Record<string, any>> {
+  const app = new App();
+  const ctx = concreteContext(variant.config, { releaseName: variant.releaseName, namespace: variant.namespace, appVersion: appVersion() });
+  const chart = new KryptoVaultChart(app, 'kryptovault', { config: variant.config, context: ctx, devStack: variant.devStack });
+  // The namespace enforces the restricted Pod Security Standard on everything in it.
+  const ns = new Chart(app, 'namespace');
+  const meta = objectMeta(ctx, variant.namespace, 'namespace');
+  new ApiObject(ns, 'Namespace', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name: variant.namespace,
+      labels: {
+        ...meta.labels,
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+    },
+  });
+  return sortObjects([...ns.toJson(), ...chart.toJson()]);
+}
+
+/** Objects of a concrete config (for tests of single constructs and configs). */
+export function configObjects(config: KryptoVaultConfig, release = { releaseName: 'kryptovault', namespace: 'default' }): Array<Record<string, any>> {
+  const app = new App();
+  const ctx = concreteContext(config, { ...release, appVersion: appVersion() });
+  return sortObjects(new KryptoVaultChart(app, 'kryptovault', { config, context: ctx }).toJson());
+}
+
+export function synthesizeManifests(): FileMap {
+  const files: FileMap = new Map();
+  for (const variant of VARIANTS()) {
+    const docs = variantObjects(variant).map(toPlainYaml);
+    files.set(
+      `k8s/${variant.name}/kryptovault.yaml`,
+      `# ${GENERATED_NOTICE}\n# ${variant.description}\n---\n${docs.join('---\n')}`,
+    );
+  }
+  files.set('k8s/README.md', manifestsReadme());
+  return files;
+}
+
+function manifestsReadme(): string {
+  const lines = [
+    '# Plain Kubernetes manifests',
+    '',
+    `${GENERATED_NOTICE}`,
+    '',
+    'Rendered from the same cdk8s constructs as the Helm chart (`charts/kryptovault`).',
+    '',
+    ...VARIANTS().flatMap((v) => [`- \`${v.name}/kryptovault.yaml\`: ${v.description}`]),
+    '',
+    'Apply with `kubectl apply -f k8s/<variant>/kryptovault.yaml`. The migration Job is a plain Job here:',
+    'Jobs are immutable, so delete the previous one first (`kubectl -n <ns> delete job kryptovault-migrate --ignore-not-found`).',
+    'Pods report ready only once migrations are applied (`/readyz`). See docs/kubernetes.md.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function kindOfPath(p: string[]): TokenKind {
+  let node: ObjectNode<Fields> | undefined = configSchema as unknown as ObjectNode<Fields>;
+  let leaf: unknown;
+  for (const key of p) {
+    const child: any = node?.fields[key];
+    if (!child) throw new Error(`unknown config path ${p.join('.')}`);
+    if (child.kind === 'object') node = child;
+    else {
+      leaf = child;
+      node = undefined;
+    }
+  }
+  if (!leaf) return 'block'; // objects are walked into, never asked for
+  switch ((leaf as { kind: string }).kind) {
+    case 'int':
+      return 'int';
+    case 'bool':
+      return 'bool';
+    case 'string':
+      return 'str';
+    default:
+      return 'block';
+  }
+}
+
+/** The config whose every leaf is a `.Values` token. */
+export function helmConfig(): KryptoVaultConfig {
+  const isObjectPath = (p: string[]) => {
+    let node: any = configSchema;
+    for (const key of p) node = node.fields[key];
+    return node.kind === 'object';
+  };
+  return valuesTokens<KryptoVaultConfig>(defaultConfig(), (p) => (isObjectPath(p) ? ('object' as TokenKind) : kindOfPath(p)));
+}
+
+function kebab(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+}
+
+export function synthesizeChart(): FileMap {
+  const files: FileMap = new Map();
+  const dir = 'charts/kryptovault';
+  const config = helmConfig();
+  const app = new App();
+  const chart = new KryptoVaultChart(app, 'kryptovault', { config, context: helmContext(config) });
+  const seen = new Set<string>();
+  for (const obj of chart.node.findAll().filter(ApiObject.isApiObject)) {
+    const file =
+      templateFileOf(obj) ??
+      `${obj.node.path.split('/').slice(1).filter((s) => s !== 'Resource').map(kebab).join('-')}.yaml`;
+    if (seen.has(file)) throw new Error(`duplicate template file ${file}`);
+    seen.add(file);
+    const body = toHelmTemplate(obj.toJson(), conditionOf(obj));
+    files.set(`${dir}/templates/${file}`, `{{- /* ${GENERATED_NOTICE} */ -}}\n${body}`);
+  }
+  files.set(`${dir}/templates/_helpers.tpl`, helpersTpl());
+  files.set(`${dir}/templates/validate.yaml`, `{{- /* ${GENERATED_NOTICE} Renders nothing; fails on a broken rule. */ -}}\n{{- include "kryptovault.validate" . }}\n`);
+  files.set(`${dir}/templates/NOTES.txt`, notesTxt());
+  files.set(`${dir}/Chart.yaml`, chartYaml());
+  files.set(`${dir}/values.yaml`, renderValuesYaml(configSchema, defaultConfig(), `# ${GENERATED_NOTICE}\n# Every key is checked by values.schema.json; see docs/kubernetes.md.\n\n`));
+  files.set(`${dir}/values.schema.json`, renderValuesSchema(configSchema));
+  files.set(`${dir}/.helmignore`, '# Patterns ignored when packaging\n.DS_Store\n*.swp\n*.bak\n*.tmp\n');
+  for (const [name, values] of ciValues()) {
+    files.set(`${dir}/ci/${name}-values.yaml`, `# ${GENERATED_NOTICE}\n${YAML.stringify(values, { lineWidth: 0, indentSeq: true, sortMapEntries: true })}`);
+  }
+  return files;
+}
+
+function chartYaml(): string {
+  return `# ${GENERATED_NOTICE}\n${YAML.stringify({
+    apiVersion: 'v2',
+    name: 'kryptovault',
+    description: 'KryptoVault crypto savings backend: NestJS API, deposit-monitor and earnings CronJobs, automation runner, migration hook.',
+    type: 'application',
+    version: CHART_VERSION,
+    appVersion: appVersion(),
+    kubeVersion: KUBE_VERSION,
+    keywords: ['kryptovault', 'nestjs', 'postgresql'],
+    annotations: { 'kryptovault.dev/generated-by': 'cdk8s' },
+  })}`;
+}
+
+/**
+ * The values matrix `helm lint`/`helm template` run against (chart CI): the two variants'
+ * full configs plus files that switch on every optional object and the unusual paths.
+ */
+export function ciValues(): Array<[string, unknown]> {
+  const [dev, production] = VARIANTS();
+  return [
+    ['dev', dev.config],
+    ['production', production.config],
+    ['autoscaling', { api: { autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12, targetCPUUtilizationPercentage: 60 } } }],
+    [
+      'ingress-tls',
+      {
+        api: {
+          ingress: {
+            enabled: true,
+            className: 'nginx',
+            host: 'api.example.org',
+            annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
+            tls: { enabled: true, secretName: 'api-example-org-tls' },
+          },
+          service: { type: 'ClusterIP', port: 8080 },
+        },
+      },
+    ],
+    [
+      'monitoring-network-policy',
+      {
+        monitoring: {
+          serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } },
+          prometheusRule: { enabled: true, labels: { release: 'prometheus' }, errorRatePercent: 2 },
+        },
+        networkPolicy: {
+          enabled: true,
+          ingressFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+          egress: [
+            { to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
+            { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 5432, protocol: 'TCP' }] },
+          ],
+        },
+      },
+    ],
+    [
+      'existing-account-digest',
+      {
+        fullnameOverride: 'kv',
+        image: { repository: 'registry.example.org/kv/backend', digest: `sha256:${'a'.repeat(64)}`, pullPolicy: 'Always' },
+        imagePullSecrets: [{ name: 'registry-creds' }],
+        serviceAccount: { create: false, name: 'kv-runner' },
+        secrets: { existingSecret: 'kv-env', keys: { REDIS_URL: 'redis-url', SENTRY_DSN: 'sentry', SMTP_PASSWORD: 'smtp', BLOCKCHAIN_VERIFIER_SECRET: '' } },
+        commonLabels: { team: 'payments' },
+        commonAnnotations: { 'owner.example.org/contact': 'payments@example.org' },
+        podLabels: { 'sidecar.istio.io/inject': 'false' },
+        podAnnotations: { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' },
+        nodeSelector: { 'kubernetes.io/os': 'linux' },
+        tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'money', effect: 'NoSchedule' }],
+        depositMonitor: { timeZone: 'Etc/UTC', schedule: '*/5 * * * *' },
+      },
+    ],
+    [
+      'minimal',
+      {
+        runScheduledJobs: true,
+        api: { replicaCount: 1, pdb: { enabled: false } },
+        depositMonitor: { suspend: true },
+        earnings: { suspend: true },
+        automation: { enabled: false },
+        migration: { enabled: false },
+        monitoring: { scrapeAnnotations: false },
+      },
+    ],
+  ];
+}
+
+/** Writes `files` under `root`, removing stale generated files first. */
+export function writeFiles(root: string, files: FileMap, generatedDirs: string[]): void {
+  for (const d of generatedDirs) fs.rmSync(path.join(root, d), { recursive: true, force: true });
+  for (const [rel, content] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const target = path.join(root, rel);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content);
+  }
+}
+
+export const GENERATED_DIRS = ['charts/kryptovault', 'k8s'];
+
+export function synthesizeAll(): FileMap {
+  return new Map([...synthesizeChart(), ...synthesizeManifests()]);
+}
+
+void walkLeaves;

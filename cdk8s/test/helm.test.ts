@@ -1,0 +1,195 @@
+/** The generated chart, checked with a real helm: lint, render matrix, schema, rules, parity with k8s/. */
+import * as path from 'node:path';
+import { RULES } from '../src/config/rules';
+import { VARIANTS } from '../src/config/variants';
+import { variantObjects } from '../src/render/synthesize';
+import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject } from './helpers/helm';
+import { objectProblems } from './helpers/k8s-schema';
+import { policyProblems } from './helpers/policy';
+import { run, runOk } from './helpers/tools';
+
+const matrix: Array<[string, string[]]> = [['default values', []], ...ciValuesFiles().map((f): [string, string[]] => [path.basename(f), [f]])];
+
+describe.each(matrix)('chart with %s', (_name, files) => {
+  test('helm lint --strict passes', () => {
+    const out = runOk('helm', ['lint', '--strict', CHART_DIR, ...files.flatMap((f) => ['-f', f])]);
+    expect(out).toContain('0 chart(s) failed');
+  });
+
+  test('every rendered object is schema-valid, policy-compliant and namespaced to the release', () => {
+    const objects = helmTemplate({ release: 'rel', namespace: 'team-ns', valuesFiles: files });
+    expect(objects.length).toBeGreaterThan(5);
+    expect(objects.flatMap(objectProblems)).toEqual([]);
+    expect(policyProblems(objects)).toEqual([]);
+    for (const o of objects) expect(o.metadata.namespace).toBe('team-ns');
+  });
+});
+
+describe('rendering details', () => {
+  const objects = helmTemplate({ release: 'rel', namespace: 'ns' });
+  const find = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+  test('integers stay integers and booleans stay booleans', () => {
+    const dep = find('Deployment', 'rel-kryptovault-api');
+    expect(dep.spec.replicas).toBe(2);
+    expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
+    const cj = find('CronJob', 'rel-kryptovault-deposit-monitor');
+    expect(cj.spec.suspend).toBe(false);
+    expect(cj.spec.startingDeadlineSeconds).toBe(60);
+    expect(find('Service', 'rel-kryptovault-api').spec.ports[0].port).toBe(80);
+    const cfg = find('ConfigMap', 'rel-kryptovault-config');
+    expect(cfg.data.SMTP_PORT).toBe('587');
+    expect(cfg.data.SHUTDOWN_DELAY_MS).toBe('10000');
+  });
+
+  test('optional objects are off by default and appear when enabled', () => {
+    const kinds = objects.map((o) => o.kind);
+    for (const k of ['Ingress', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']) expect(kinds).not.toContain(k);
+    expect(kinds).toContain('PodDisruptionBudget');
+    const on = helmTemplate({
+      values: {
+        api: { autoscaling: { enabled: true }, ingress: { enabled: true } },
+        networkPolicy: { enabled: true },
+        monitoring: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } },
+      },
+    });
+    const dep = on.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kryptovault-api')!;
+    expect(dep.spec.replicas).toBeUndefined();
+    expect(on.map((o) => o.kind)).toEqual(expect.arrayContaining(['Ingress', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']));
+  });
+
+  test('the migration Job is a pre-install/pre-upgrade hook after its ServiceAccount and ConfigMap', () => {
+    const job = find('Job', 'rel-kryptovault-migrate');
+    const a = job.metadata.annotations;
+    expect(a['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    expect(a['helm.sh/hook-delete-policy']).toBe('before-hook-creation');
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(job.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(job.spec.template.spec.containers[0].command).toEqual(['node', 'scripts/prisma-offline.js', 'migrate', 'deploy']);
+    expect(job.spec.template.spec.containers[0].image).toBe(find('Deployment', 'rel-kryptovault-api').spec.template.spec.containers[0].image);
+    const sa = find('ServiceAccount', job.spec.template.spec.serviceAccountName);
+    const cm = find('ConfigMap', job.spec.template.spec.containers[0].envFrom[0].configMapRef.name);
+    for (const pre of [sa, cm]) {
+      expect(pre.metadata.annotations['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+      expect(Number(pre.metadata.annotations['helm.sh/hook-weight'])).toBeLessThan(Number(a['helm.sh/hook-weight']));
+    }
+  });
+
+  test('helm test pod checks /readyz through the Service', () => {
+    const pod = find('Pod', 'rel-kryptovault-test');
+    expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
+    expect(pod.spec.containers[0].command.join(' ')).toContain('http://rel-kryptovault-api:80/readyz');
+  });
+
+  test('image digest wins over the tag; tag defaults to appVersion', () => {
+    const img = (values: unknown) => helmTemplate({ values }).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].image;
+    expect(img({})).toMatch(/^ghcr\.io\/kryptovault\/backend:\d+\.\d+\.\d+/);
+    expect(img({ image: { tag: 'v9' } })).toBe('ghcr.io/kryptovault/backend:v9');
+    expect(img({ image: { digest: `sha256:${'b'.repeat(64)}` } })).toBe(`ghcr.io/kryptovault/backend@sha256:${'b'.repeat(64)}`);
+  });
+
+  test('config changes change the pods\' checksum annotation', () => {
+    const sum = (values: unknown) => helmTemplate({ values }).find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations['checksum/config'];
+    expect(sum({})).toMatch(/^[0-9a-f]{64}$/);
+    expect(sum({ env: { LOG_LEVEL: 'debug' } })).not.toBe(sum({}));
+  });
+
+  test('two releases coexist in one namespace', () => {
+    const a = helmTemplate({ release: 'blue', namespace: 'shared' });
+    const b = helmTemplate({ release: 'green', namespace: 'shared' });
+    const ids = (objs: K8sObject[]) => new Set(objs.map((o) => `${o.kind}/${o.metadata.name}`));
+    const overlap = [...ids(a)].filter((id) => ids(b).has(id));
+    expect(overlap).toEqual([]);
+    const selA = a.find((o) => o.kind === 'Service')!.spec.selector;
+    const selB = b.find((o) => o.kind === 'Service')!.spec.selector;
+    expect(selA).not.toEqual(selB);
+  });
+
+  test('no secret value is ever rendered', () => {
+    for (const files of matrix.map(([, f]) => f)) {
+      const objs = helmTemplate({ valuesFiles: files });
+      expect(objs.filter((o) => o.kind === 'Secret')).toEqual([]);
+    }
+  });
+});
+
+describe('wrong values fail with the schema message', () => {
+  test.each([
+    ['a string replica count', { api: { replicaCount: 'three' } }, /api\.replicaCount|replicaCount.*[Ii]nvalid type|Expected: integer/],
+    ['a fractional replica count', { api: { replicaCount: 1.5 } }, /replicaCount/],
+    ['an unknown top-level key', { replicas: 3 }, /Additional property replicas is not allowed/],
+    ['an unknown nested key', { api: { ingress: { hostname: 'x' } } }, /Additional property hostname is not allowed/],
+    ['an invalid cron schedule', { earnings: { schedule: 'every day' } }, /earnings\.schedule|Does not match pattern/],
+    ['a bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /pullPolicy/],
+    ['a boolean as string', { api: { autoscaling: { enabled: 'true' } } }, /enabled/],
+    // Helm merges user maps into the defaults, so removing limits takes an explicit null.
+    ['resources without limits', { api: { resources: { limits: null } } }, /limits/],
+    ['a CPU quantity with a typo', { api: { resources: { limits: { cpu: '1 core' } } } }, /cpu/],
+    ['a chart-owned label', { commonLabels: { 'app.kubernetes.io/name': 'x' } }, /commonLabels/],
+  ])('%s', (_name, values, message) => {
+    const r = helmTemplateRaw({ values });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('values don\'t meet the specifications of the schema');
+    expect(r.stderr).toMatch(message);
+  });
+});
+
+describe('cross-field rules fail helm with the same message as synth', () => {
+  const broken: Record<string, unknown> = {
+    'pdb-needs-two-replicas': { api: { replicaCount: 1 } },
+    'hpa-bounds': { api: { autoscaling: { enabled: true, minReplicas: 4, maxReplicas: 3 } } },
+    'scheduled-jobs-single-runner': { runScheduledJobs: true },
+    'shutdown-delay-exceeds-readiness-period': { gracefulShutdown: { shutdownDelaySeconds: 5 } },
+    'grace-period-covers-shutdown': { gracefulShutdown: { terminationGracePeriodSeconds: 40 } },
+    'service-account-name-when-not-created': { serviceAccount: { create: false } },
+    'production-needs-secure-cookies': { env: { REFRESH_COOKIE_SAMESITE: 'none' }, api: { ingress: { enabled: true, tls: { enabled: false } } } },
+  };
+  test.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
+    const r = helmTemplateRaw({ values: broken[id] });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(rule.message);
+  });
+  test('the PDB rule accepts autoscaling with minReplicas >= 2 even with replicaCount 1', () => {
+    expect(helmTemplateRaw({ values: { api: { replicaCount: 1, autoscaling: { enabled: true, minReplicas: 2 } } } }).status).toBe(0);
+  });
+});
+
+/** Chart-only and manifest-only fields are dropped so the rest must be identical. */
+function normalize(o: K8sObject): K8sObject {
+  const c = structuredClone(o);
+  const strip = (meta: any) => {
+    if (!meta) return;
+    for (const l of ['helm.sh/chart', 'app.kubernetes.io/managed-by']) delete meta.labels?.[l];
+    for (const k of Object.keys(meta.annotations ?? {})) if (k.startsWith('helm.sh/hook') || k === 'checksum/config') delete meta.annotations[k];
+    if (meta.annotations && Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  };
+  strip(c.metadata);
+  strip(c.spec?.template?.metadata);
+  strip(c.spec?.jobTemplate?.spec?.template?.metadata);
+  return c;
+}
+
+const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
+const DEV_ONLY_COMPONENTS = ['postgres', 'otel-collector', 'prometheus', 'dev-secrets', 'namespace'];
+
+describe.each(VARIANTS().map((v) => [v.name, v] as const))('parity: helm template with ci/%s-values.yaml equals k8s/', (name, variant) => {
+  test('same objects, same content', () => {
+    const fromChart = helmTemplate({
+      release: variant.releaseName,
+      namespace: variant.namespace,
+      valuesFiles: [path.join(CHART_DIR, 'ci', `${name}-values.yaml`)],
+    })
+      .filter((o) => o.metadata.annotations?.['helm.sh/hook'] !== 'test')
+      .map(normalize);
+    const fromManifests = (variantObjects(variant) as K8sObject[])
+      .filter((o) => !DEV_ONLY_COMPONENTS.includes(o.metadata.labels?.['app.kubernetes.io/component']))
+      .map(normalize);
+    expect(fromChart.map(key).sort()).toEqual(fromManifests.map(key).sort());
+    const byKey = new Map(fromManifests.map((o) => [key(o), o]));
+    for (const o of fromChart) expect(o).toEqual(byKey.get(key(o)));
+  });
+});
+
+test('helm is the expected version', () => {
+  expect(run('helm', ['version', '--short']).stdout).toMatch(/^v3\.17\./);
+});

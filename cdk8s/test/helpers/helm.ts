@@ -1,0 +1,57 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as YAML from 'yaml';
+import { repoRoot } from '../../src/paths';
+import { run, RunResult, runOk } from './tools';
+
+export const CHART_DIR = path.join(repoRoot(), 'charts', 'kryptovault');
+
+export type K8sObject = Record<string, any> & { apiVersion: string; kind: string; metadata: { name: string; [k: string]: any } };
+
+export function parseDocs(text: string): K8sObject[] {
+  return YAML.parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors.map((e) => e.message).join('; ')}`);
+      return d.toJS() as K8sObject | null;
+    })
+    .filter((d): d is K8sObject => d !== null);
+}
+
+/** Writes values to a temp file (helm takes files; --set would stringify). */
+export function valuesFile(values: unknown): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kv-values-')), 'values.yaml');
+  fs.writeFileSync(file, YAML.stringify(values));
+  return file;
+}
+
+export interface TemplateOptions {
+  release?: string;
+  namespace?: string;
+  valuesFiles?: string[];
+  values?: unknown;
+  chartDir?: string;
+}
+
+function templateArgs(o: TemplateOptions): string[] {
+  const args = ['template', o.release ?? 'kryptovault', o.chartDir ?? CHART_DIR, '--namespace', o.namespace ?? 'default'];
+  for (const f of o.valuesFiles ?? []) args.push('-f', f);
+  if (o.values !== undefined) args.push('-f', valuesFile(o.values));
+  return args;
+}
+
+export function helmTemplate(o: TemplateOptions = {}): K8sObject[] {
+  return parseDocs(runOk('helm', templateArgs(o)));
+}
+
+export function helmTemplateRaw(o: TemplateOptions = {}): RunResult {
+  return run('helm', templateArgs(o));
+}
+
+export function ciValuesFiles(): string[] {
+  return fs
+    .readdirSync(path.join(CHART_DIR, 'ci'))
+    .filter((f) => f.endsWith('-values.yaml'))
+    .sort()
+    .map((f) => path.join(CHART_DIR, 'ci', f));
+}
