@@ -3,7 +3,12 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './app-pod';
-import { objectMeta, selectorLabels } from './context';
+import { objectMeta, ReleaseContext } from './context';
+
+/** Dev companions are not KryptoVault pods: own app name, so release-wide selectors (NetworkPolicy) skip them. */
+function selectorLabels(ctx: ReleaseContext, component: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': component, 'app.kubernetes.io/instance': ctx.instance };
+}
 import type { DevStackProps } from './dev-stack-props';
 
 /** Marker every dev secret value carries, so nobody mistakes them for real ones (the policy test checks it). */

@@ -169,20 +169,3 @@ export function spreadList<T>(list: T[]): T[] {
   if (isDeferred(list)) return [`KVLSPREAD${register('spread', exprOf(list))}KV` as unknown as T];
   return list;
 }
-
-/** Builds the tokenized config: every leaf of `defaults` becomes `.Values.<path>` of its kind. */
-export function valuesTokens<T>(
-  shape: unknown,
-  kindOf: (path: string[]) => TokenKind,
-  path: string[] = [],
-): T {
-  if (path.length > 0 && kindOf(path) === 'block') return token<T>('block', `.Values.${path.join('.')}`);
-  if (typeof shape === 'object' && shape !== null && !Array.isArray(shape)) {
-    return Object.fromEntries(
-      Object.entries(shape).map(([k, v]) => [k, valuesTokens(v, kindOf, [...path, k])]),
-    ) as T;
-  }
-  const kind = kindOf(path);
-  const expr = `.Values.${path.join('.')}`;
-  return token<T>(kind, kind === 'int' ? `${expr} | int64` : expr);
-}

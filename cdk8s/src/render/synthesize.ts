@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
-import { Fields, ObjectNode, walkLeaves } from '../config/schema-dsl';
+import { SchemaNode } from '../config/schema-dsl';
 import { configSchema, defaultConfig, KryptoVaultConfig } from '../config/values';
 import { Variant, VARIANTS } from '../config/variants';
 import { concreteContext, helmContext, objectMeta } from '../constructs/context';
-import { TokenKind, valuesTokens } from '../helm/expr';
+import { token } from '../helm/expr';
 import { conditionOf, templateFileOf } from '../helm/object-options';
 import { KryptoVaultChart } from '../kryptovault-chart';
 import { GENERATED_NOTICE, helpersTpl } from './helpers-tpl';
@@ -103,39 +103,24 @@ function manifestsReadme(): string {
   return lines.join('\n');
 }
 
-function kindOfPath(p: string[]): TokenKind {
-  let node: ObjectNode<Fields> | undefined = configSchema as unknown as ObjectNode<Fields>;
-  let leaf: unknown;
-  for (const key of p) {
-    const child: any = node?.fields[key];
-    if (!child) throw new Error(`unknown config path ${p.join('.')}`);
-    if (child.kind === 'object') node = child;
-    else {
-      leaf = child;
-      node = undefined;
-    }
-  }
-  if (!leaf) return 'block'; // objects are walked into, never asked for
-  switch ((leaf as { kind: string }).kind) {
-    case 'int':
-      return 'int';
-    case 'bool':
-      return 'bool';
-    case 'string':
-      return 'str';
-    default:
-      return 'block';
-  }
-}
-
-/** The config whose every leaf is a `.Values` token. */
+/** The config whose every leaf is a `.Values` token of the leaf's kind. */
 export function helmConfig(): KryptoVaultConfig {
-  const isObjectPath = (p: string[]) => {
-    let node: any = configSchema;
-    for (const key of p) node = node.fields[key];
-    return node.kind === 'object';
+  const tokenize = (node: SchemaNode, p: string[]): unknown => {
+    const expr = `.Values.${p.join('.')}`;
+    switch (node.kind) {
+      case 'object':
+        return Object.fromEntries(Object.entries(node.fields).map(([k, child]) => [k, tokenize(child, [...p, k])]));
+      case 'int':
+        return token('int', `${expr} | int64`);
+      case 'bool':
+        return token('bool', expr);
+      case 'string':
+        return token('str', expr);
+      case 'block':
+        return token('block', expr);
+    }
   };
-  return valuesTokens<KryptoVaultConfig>(defaultConfig(), (p) => (isObjectPath(p) ? ('object' as TokenKind) : kindOfPath(p)));
+  return tokenize(configSchema, []) as KryptoVaultConfig;
 }
 
 function kebab(s: string): string {
@@ -275,4 +260,3 @@ export function synthesizeAll(): FileMap {
   return new Map([...synthesizeChart(), ...synthesizeManifests()]);
 }
 
-void walkLeaves;
