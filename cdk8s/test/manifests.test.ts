@@ -93,3 +93,40 @@ test('production: no Secret, no database, secrets referenced from the existing S
   expect(refs).toEqual(expect.arrayContaining([['DATABASE_URL', 'kryptovault-secrets'], ['SENTRY_DSN', 'kryptovault-secrets']]));
   expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule']));
 });
+
+describe('the checkers themselves can fail', () => {
+  const api = () => structuredClone(variantObjects(productionVariant()).find((o) => o.kind === 'Deployment' && o.metadata.name === 'kryptovault-api')!);
+
+  test('unknown fields and wrong types are reported', () => {
+    const bad = api();
+    bad.spec.replica = 3;
+    bad.spec.template.spec.containers[0].livenessProbe.httpGet.paht = '/healthz';
+    bad.spec.revisionHistoryLimit = '10';
+    expect(objectProblems(bad)).toEqual(
+      expect.arrayContaining([
+        'Deployment/kryptovault-api /spec/replica: unknown field',
+        'Deployment/kryptovault-api /spec/template/spec/containers/0/livenessProbe/httpGet/paht: unknown field',
+        expect.stringContaining('/spec/revisionHistoryLimit: type'),
+      ]),
+    );
+  });
+
+  test('policy violations and plaintext secrets are reported', () => {
+    const bad = api();
+    const c = bad.spec.template.spec.containers[0];
+    c.securityContext.allowPrivilegeEscalation = true;
+    delete c.readinessProbe;
+    delete c.resources.limits;
+    c.env.push({ name: 'JWT_SECRET', value: 'hunter2' });
+    const problems = policyProblems([bad, { kind: 'Secret', metadata: { name: 's' }, stringData: { x: 'real' } }]);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'Deployment/kryptovault-api container app: allowPrivilegeEscalation must be false',
+        'Deployment/kryptovault-api container app: readinessProbe missing',
+        'Deployment/kryptovault-api container app: resources.limits.cpu missing',
+        'Deployment/kryptovault-api container app: JWT_SECRET has a plain value',
+        'Secret/s: no Secret may be rendered',
+      ]),
+    );
+  });
+});
