@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { context } from '@opentelemetry/api';
@@ -34,9 +35,13 @@ export async function createApp(
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
+  // Refresh tokens travel only in an httpOnly cookie (see src/auth/refresh-cookie.ts).
+  await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
 
+  // The API speaks JSON only: any other body type is a 415, not a string handed to a DTO.
+  fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', async (request) => {
     // Names the OpenTelemetry server span after the route template, not the raw URL.
     const rpc = getRPCMetadata(context.active());

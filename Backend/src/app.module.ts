@@ -1,5 +1,6 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
@@ -13,7 +14,14 @@ export class AppModule {
   static forRoot(config: AppConfig, logger: Logger, extraModules: ModuleImport[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, logger), DatabaseModule, MetricsModule, HealthModule, ...extraModules],
+      imports: [
+        ConfigModule.forRoot(config, logger),
+        DatabaseModule,
+        MetricsModule,
+        HealthModule,
+        AuthModule,
+        ...extraModules,
+      ],
     };
   }
 }

@@ -68,6 +68,17 @@ export const ENV_SCHEMA = z.object({
   REFRESH_COOKIE_DOMAIN: z.string().optional().transform((v) => v || undefined),
   REFRESH_COOKIE_PATH: z.string().startsWith('/', 'must start with /').default('/auth'),
   REFRESH_COOKIE_SAMESITE: z.enum(['strict', 'lax', 'none']).default('lax'),
+  VERIFICATION_CODE_TTL_SECONDS: int(60, 24 * 3600, 15 * 60),
+  PASSWORD_RESET_TTL_SECONDS: int(300, 24 * 3600, 60 * 60),
+  PASSWORD_RESET_URL: z
+    .string()
+    .default('http://localhost:5173/reset-password')
+    .refine((v) => isUrl(v, ['http', 'https']), 'must be an http(s) URL of the frontend reset page'),
+  LOGIN_MAX_FAILURES: int(1, 100, 5),
+  LOGIN_LOCKOUT_SECONDS: int(1, 24 * 3600, 15 * 60),
+  RATE_LIMIT_WINDOW_SECONDS: int(1, 24 * 3600, 15 * 60),
+  RATE_LIMIT_PER_IP: int(1, 100_000, 50),
+  RATE_LIMIT_PER_ACCOUNT: int(1, 10_000, 10),
 
   SMTP_HOST: z.string().default('localhost'),
   SMTP_PORT: int(1, 65535, 587),
