@@ -8,5 +8,4 @@ module.exports = {
   // One PostgreSQL per run; each test file gets a fresh database cloned from a migrated template.
   globalSetup: '<rootDir>/test/harness/global-setup.ts',
   globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-  testTimeout: 120000,
 };

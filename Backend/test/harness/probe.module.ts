@@ -45,7 +45,7 @@ class ProbeController {
 
   @Get('boom')
   boom() {
-    throw new Error('connection to postgres://admin:hunter2@db failed');
+    throw new Error('internal detail: table ledger locked');
   }
 
   @Post('log-secrets')
