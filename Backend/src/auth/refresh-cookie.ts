@@ -21,7 +21,7 @@ export function refreshCookieOptions(config: AppConfig, request: FastifyRequest)
 export function setRefreshCookie(config: AppConfig, request: FastifyRequest, reply: FastifyReply, token: string, expiresAt: Date) {
   reply.setCookie(config.REFRESH_COOKIE_NAME, token, {
     ...refreshCookieOptions(config, request),
-    maxAge: Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000)),
+    maxAge: Math.max(0, Math.round((expiresAt.getTime() - Date.now()) / 1000)),
   });
 }
 
