@@ -1,0 +1,128 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsEnum, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { KycStatus, Role, type Profile, type User } from '@prisma/client';
+import { KycSubmissionDto, toKycSubmissionDto } from '../kyc/kyc.dto';
+import type { KycSubmission } from '@prisma/client';
+
+export class PageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}
+
+export class ListUsersQuery extends PageQuery {
+  @ApiPropertyOptional({ description: 'Part of the email address (case-insensitive)' })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value))
+  @IsString()
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ enum: Role, enumName: 'Role' })
+  @IsOptional()
+  @IsEnum(Role)
+  role?: Role;
+
+  @ApiPropertyOptional({ enum: KycStatus, enumName: 'KycStatus' })
+  @IsOptional()
+  @IsEnum(KycStatus)
+  kycStatus?: KycStatus;
+}
+
+export class ListKycQuery extends PageQuery {
+  @ApiPropertyOptional({ enum: KycStatus, enumName: 'KycStatus', default: KycStatus.PENDING })
+  @IsOptional()
+  @IsEnum(KycStatus)
+  status?: KycStatus;
+}
+
+/** What an admin sees about a user: never a password hash, code or token. */
+export class AdminUserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: Role, enumName: 'Role' }) role!: Role;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) emailVerifiedAt!: string | null;
+  @ApiProperty({ enum: KycStatus, enumName: 'KycStatus' }) kycStatus!: KycStatus;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastLoginAt!: string | null;
+  @ApiProperty() failedLoginCount!: number;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lockedUntil!: string | null;
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
+}
+
+export class AdminUserProfileDto {
+  @ApiProperty({ type: String, nullable: true }) phone!: string | null;
+  @ApiProperty({ type: String, nullable: true }) addressLine1!: string | null;
+  @ApiProperty({ type: String, nullable: true }) addressLine2!: string | null;
+  @ApiProperty({ type: String, nullable: true }) city!: string | null;
+  @ApiProperty({ type: String, nullable: true }) postalCode!: string | null;
+  @ApiProperty({ type: String, nullable: true }) country!: string | null;
+  @ApiProperty({ type: String, format: 'date', nullable: true }) dateOfBirth!: string | null;
+}
+
+export class AdminUserDetailDto extends AdminUserDto {
+  @ApiProperty({ type: AdminUserProfileDto, nullable: true }) profile!: AdminUserProfileDto | null;
+  @ApiProperty({ type: [KycSubmissionDto] }) kycSubmissions!: KycSubmissionDto[];
+}
+
+export class AdminUserListDto {
+  @ApiProperty({ type: [AdminUserDto] }) items!: AdminUserDto[];
+  @ApiProperty() total!: number;
+}
+
+export class AdminKycSubmissionDto extends KycSubmissionDto {
+  @ApiProperty({ type: AdminUserDto }) user!: Pick<AdminUserDto, 'id' | 'email' | 'name'>;
+}
+
+export class AdminKycListDto {
+  @ApiProperty({ type: [AdminKycSubmissionDto] }) items!: AdminKycSubmissionDto[];
+  @ApiProperty() total!: number;
+}
+
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function toAdminUserDto(u: User): AdminUserDto {
+  return {
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    emailVerifiedAt: iso(u.emailVerifiedAt),
+    kycStatus: u.kycStatus,
+    lastLoginAt: iso(u.lastLoginAt),
+    failedLoginCount: u.failedLoginCount,
+    lockedUntil: iso(u.lockedUntil),
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export function toAdminUserDetailDto(u: User & { profile: Profile | null; kycSubmissions: KycSubmission[] }): AdminUserDetailDto {
+  const p = u.profile;
+  return {
+    ...toAdminUserDto(u),
+    profile: p
+      ? {
+          phone: p.phone,
+          addressLine1: p.addressLine1,
+          addressLine2: p.addressLine2,
+          city: p.city,
+          postalCode: p.postalCode,
+          country: p.country,
+          dateOfBirth: p.dateOfBirth ? p.dateOfBirth.toISOString().slice(0, 10) : null,
+        }
+      : null,
+    kycSubmissions: u.kycSubmissions.map((s) => toKycSubmissionDto(s, { mask: false })),
+  };
+}
