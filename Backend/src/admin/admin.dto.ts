@@ -82,8 +82,14 @@ export class AdminUserListDto {
   @ApiProperty() total!: number;
 }
 
+export class AdminKycUserDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty() name!: string;
+}
+
 export class AdminKycSubmissionDto extends KycSubmissionDto {
-  @ApiProperty({ type: AdminUserDto }) user!: Pick<AdminUserDto, 'id' | 'email' | 'name'>;
+  @ApiProperty({ type: AdminKycUserDto }) user!: AdminKycUserDto;
 }
 
 export class AdminKycListDto {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
@@ -73,10 +73,9 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
-  @ApiCookieAuth()
   @ApiOperation({
     summary: 'Rotate the refresh cookie and get a new access token',
-    description: 'Send the refresh cookie (no body). Presenting an already rotated token ends that whole session family.',
+    description: 'Send the refresh cookie (REFRESH_COOKIE_NAME, default kv_refresh; no body). Presenting an already rotated token ends that whole session family. Failures clear the cookie.',
   })
   @ApiOkResponse({ type: SessionDto, headers: SET_COOKIE })
   @ApiErrors(401)
@@ -91,8 +90,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiCookieAuth()
-  @ApiOperation({ summary: 'End this session (the refresh cookie’s family) and clear the cookie' })
+  @ApiOperation({ summary: 'End this session (the refresh cookie’s family) and clear the cookie', description: 'Reads the refresh cookie; no access token needed.' })
   @ApiNoContentResponse({ description: 'Logged out (also when there was no session)' })
   async logout(@Client() client: ClientContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logout(readRefreshCookie(this.config, request), client);
