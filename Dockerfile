@@ -1,0 +1,103 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every KryptoVault process (workingDir /app/Backend):
+#   API         node dist/main.js                               (the default CMD)
+#   migrations  node scripts/prisma-offline.js migrate deploy   (Helm hook Job)
+#   workers     node dist/workers/<name>.js                     (CronJobs, automation runner)
+#
+# Base images are pinned by tag here; the publish workflow and Renovate pin them by
+# digest (NODE_IMAGE=node:20-bookworm-slim@sha256:...), so a rebuild is reproducible.
+# Backend/test/dockerfile.spec.ts checks this file and runs its stages' commands
+# (no Docker engine is needed for that).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------
+# build: every dependency (dev included), Prisma client generation, tsc
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Manifests first: the dependency layer is reused until the lockfile changes.
+COPY package.json package-lock.json ./
+COPY Backend/package.json Backend/
+COPY cdk8s/package.json cdk8s/
+# The root (typescript, jest types) and the Backend workspace; cdk8s is not built here.
+# No install scripts: Prisma needs no engine download (WebAssembly engines) and argon2
+# ships prebuilt binaries.
+RUN npm ci --workspace Backend --include-workspace-root --no-audit --no-fund --ignore-scripts
+COPY Backend/ Backend/
+# prisma generate (writes node_modules/.prisma/client at the root) + tsc to Backend/dist.
+RUN npm run build
+
+# ---------------------------------------------------------------------------
+# prod-deps: production dependencies of the Backend workspace only
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS prod-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY Backend/package.json Backend/
+COPY cdk8s/package.json cdk8s/
+# --omit=optional as well: typescript is an optional peer of Prisma and a root
+# devDependency, so the lockfile marks it devOptional and only omitting both drops it.
+# The one other optional package, pg-cloudflare, is for Cloudflare Workers only.
+# Backend/node_modules holds the versions that conflict with hoisted ones; it is
+# created when empty so the runtime stage can always copy it.
+RUN npm ci --omit=dev --omit=optional --workspace Backend --include-workspace-root=false --no-audit --no-fund --ignore-scripts \
+ && mkdir -p Backend/node_modules \
+ && npm cache clean --force
+# The generated Prisma client: `prisma generate` writes only node_modules/.prisma/client
+# (node_modules/@prisma/client is the unchanged package installed above).
+COPY --from=build /app/node_modules/.prisma ./node_modules/.prisma
+
+# ---------------------------------------------------------------------------
+# runtime
+# ---------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ARG VERSION=0.0.0-dev
+ARG REVISION=unknown
+ARG CREATED=unknown
+# The publish workflow passes the repository URL (and docker/metadata-action adds the same labels).
+ARG SOURCE_URL=
+LABEL org.opencontainers.image.title="kryptovault-backend" \
+      org.opencontainers.image.description="KryptoVault API, background jobs and database migrations (one image, three commands)" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim"
+
+# npm and corepack are build tools: nothing at runtime calls them, so they do not ship
+# (fewer packages to patch). The user exists so tools that look up the uid find a name;
+# the numeric USER below is what runAsNonRoot checks.
+RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+           /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+ && groupadd --system --gid 10001 kryptovault \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin kryptovault
+
+# Pods run with a read-only root filesystem and an emptyDir on /tmp, so everything that
+# writes goes to /tmp: HOME for the Prisma CLI's state, TMPDIR for Node. Prisma's update
+# check and telemetry are off (no network from the cluster).
+ENV NODE_ENV=production \
+    HOME=/tmp \
+    TMPDIR=/tmp \
+    PORT=3000 \
+    CHECKPOINT_DISABLE=1 \
+    PRISMA_HIDE_UPDATE_MESSAGE=1
+
+WORKDIR /app/Backend
+# Files stay owned by root and are not writable by the app user (no --chown): the
+# process cannot modify its own code even where the root filesystem is writable.
+COPY --from=prod-deps /app/node_modules /app/node_modules
+COPY --from=prod-deps /app/Backend/node_modules ./node_modules
+COPY --from=build /app/Backend/package.json /app/Backend/prisma.config.ts ./
+COPY --from=build /app/Backend/dist ./dist
+COPY --from=build /app/Backend/prisma ./prisma
+COPY --from=build /app/Backend/scripts ./scripts
+# prisma.config.ts imports it; the Prisma CLI compiles both .ts files itself at start.
+COPY --from=build /app/Backend/src/database/pg-adapter.ts ./src/database/pg-adapter.ts
+
+USER 10001:10001
+EXPOSE 3000
+# No HEALTHCHECK: Kubernetes probes /healthz (liveness), /readyz (readiness) and has a
+# startup probe; a Docker HEALTHCHECK would be ignored there and needs a shell or curl.
+# Node runs as PID 1 and handles SIGTERM itself (readiness 503, drain, exit).
+CMD ["node", "dist/main.js"]
