@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role } from '@prisma/client';
-import { ApiErrors } from '../auth/api-errors';
+import { ApiErrors } from '../errors/api-errors';
 import { Client, type ClientContext } from '../auth/client-context';
 import { CurrentUser, RequireRoles, type AuthenticatedUser } from '../auth/guards';
 import { KycDecisionDto, KycSubmissionDto } from '../kyc/kyc.dto';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Role } from '@prisma/client';
-import { ApiErrors } from '../auth/api-errors';
+import { ApiErrors } from '../errors/api-errors';
 import { RequireRoles } from '../auth/guards';
 import { AdminUserDetailDto, AdminUserListDto, ListUsersQuery } from './admin.dto';
 import { AdminService } from './admin.service';

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { UserDto } from '../users/user.dto';
-import { ApiErrors } from './api-errors';
+import { ApiErrors } from '../errors/api-errors';
 import { AuthService, type Session } from './auth.service';
 import { Client, type ClientContext } from './client-context';
 import { CompletePasswordResetDto, EmailOnlyDto, LoginDto, MessageDto, RegisterDto, SessionDto, VerifyEmailDto } from './dto/auth.dto';
@@ -73,6 +73,7 @@ export class AuthController {
 
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
+  @ApiCookieAuth('refresh-cookie')
   @ApiOperation({
     summary: 'Rotate the refresh cookie and get a new access token',
     description: 'Send the refresh cookie (REFRESH_COOKIE_NAME, default kv_refresh; no body). Presenting an already rotated token ends that whole session family. Failures clear the cookie.',
@@ -90,6 +91,7 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiCookieAuth('refresh-cookie')
   @ApiOperation({ summary: 'End this session (the refresh cookie’s family) and clear the cookie', description: 'Reads the refresh cookie; no access token needed.' })
   @ApiNoContentResponse({ description: 'Logged out (also when there was no session)' })
   async logout(@Client() client: ClientContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {

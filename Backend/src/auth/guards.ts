@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors/error-body';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokens } from './access-tokens';
-import { ApiErrors } from './api-errors';
+import { ApiErrors } from '../errors/api-errors';
 
 /** The authenticated caller, as the database says now (role changes apply at once). */
 export interface AuthenticatedUser {

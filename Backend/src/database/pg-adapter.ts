@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-import { ColumnTypeEnum } from '@prisma/driver-adapter-utils';
+import { ColumnTypeEnum, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
 // PostgreSQL catalog types that @prisma/adapter-pg 6.19 cannot map (prisma/orm#27403):
 // `name` (oid 19) is text on the wire; `"char"` (oid 18) is a one-character code that the
@@ -127,7 +127,7 @@ function forMigrations(adapter: MigrationAdapter): MigrationAdapter {
  * still connected, so the shadow database is managed here: a uniquely named database,
  * dropped WITH (FORCE) when the engine disposes of it.
  */
-export function createMigrationAdapterFactory(databaseUrl: string) {
+export function createMigrationAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
   const fields = parseDatabaseUrl(databaseUrl);
   const main = new PrismaPg(poolConfig(fields));
   return {

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../auth/api-errors';
+import { ApiErrors } from '../errors/api-errors';
 import { Client, type ClientContext } from '../auth/client-context';
 import { Authenticated, CurrentUser, type AuthenticatedUser } from '../auth/guards';
 import { KycStatusDto, KycSubmissionDto, SubmitKycDto } from './kyc.dto';

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../auth/api-errors';
+import { ApiErrors } from '../errors/api-errors';
 import { Authenticated, CurrentUser, type AuthenticatedUser } from '../auth/guards';
 import { ListNotificationsQuery, MarkedReadDto, NotificationListDto } from './notifications.dto';
 import { NotificationsService } from './notifications.service';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrors } from '../auth/api-errors';
+import { ApiErrors } from '../errors/api-errors';
 import { Authenticated, CurrentUser, type AuthenticatedUser } from '../auth/guards';
 import { ProfileDto, UpdateProfileDto } from './profile.dto';
 import { ProfileService } from './profile.service';

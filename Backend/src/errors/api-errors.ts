@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { ErrorBodyDto } from '../errors/error-body';
+import { ErrorBodyDto } from './error-body';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid input (VALIDATION_FAILED names every bad field) or an invalid code/token',
