@@ -12,11 +12,12 @@ export class NotificationsRepository {
     return db.notification.create({ data: { userId, title, body } });
   }
 
-  listForOwner(userId: string, options: { limit: number; unreadOnly: boolean }): Promise<Notification[]> {
+  listForOwner(userId: string, options: { limit: number; offset: number; unreadOnly: boolean }): Promise<Notification[]> {
     return this.prisma.notification.findMany({
       where: { userId, ...(options.unreadOnly ? { readAt: null } : {}) },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: options.limit,
+      skip: options.offset,
     });
   }
 

@@ -14,9 +14,9 @@ export class NotificationsService {
     await this.repo.create(userId, title, body, db);
   }
 
-  async list(userId: string, options: { limit?: number; unread?: boolean }): Promise<NotificationListDto> {
+  async list(userId: string, options: { limit?: number; offset?: number; unread?: boolean }): Promise<NotificationListDto> {
     const [items, unreadCount] = await Promise.all([
-      this.repo.listForOwner(userId, { limit: options.limit ?? 50, unreadOnly: options.unread ?? false }),
+      this.repo.listForOwner(userId, { limit: options.limit ?? 50, offset: options.offset ?? 0, unreadOnly: options.unread ?? false }),
       this.repo.countUnread(userId),
     ]);
     return { items: items.map(toNotificationDto), unreadCount };
