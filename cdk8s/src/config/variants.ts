@@ -79,6 +79,7 @@ export function productionVariant(): Variant {
       image: { repository: 'ghcr.io/kryptovault/backend', pullPolicy: 'IfNotPresent' },
       env: {
         CORS_ORIGIN: 'https://app.kryptovault.example',
+        PASSWORD_RESET_URL: 'https://app.kryptovault.example/reset-password',
         REFRESH_COOKIE_DOMAIN: 'kryptovault.example',
         SMTP_HOST: 'smtp.kryptovault.example',
         SMTP_USER: 'no-reply@kryptovault.example',

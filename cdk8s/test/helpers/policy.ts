@@ -30,8 +30,8 @@ export function podsOf(obj: Record<string, any>): PodInfo[] {
   }
 }
 
-// Names that hold credentials (REFRESH_TOKEN_TTL_SECONDS is a duration, not a token).
-const SECRET_NAME = /(PASSWORD|SECRET|_DSN$|PRIVATE_KEY|API_KEY|_TOKEN$)/;
+// Names that hold credentials (REFRESH_TOKEN_TTL_SECONDS is a duration, PASSWORD_RESET_URL a link, neither a secret).
+const SECRET_NAME = /((^|_)PASSWORD$|SECRET|_DSN$|PRIVATE_KEY|API_KEY|_TOKEN$)/;
 
 export function podPolicyProblems(pod: PodInfo): string[] {
   const p: string[] = [];
