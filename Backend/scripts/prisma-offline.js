@@ -4,7 +4,7 @@
 // variables must name an existing file so the CLI does not try to download binaries it
 // would never use (no network in CI or in the cluster).
 'use strict';
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const path = require('node:path');
 
 const placeholder = require.resolve('prisma/package.json');
@@ -17,9 +17,12 @@ const env = {
   CHECKPOINT_DISABLE: '1',
 };
 const cli = path.join(path.dirname(placeholder), 'build', 'index.js');
-const result = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [cli, ...process.argv.slice(2)], {
   cwd: path.join(__dirname, '..'),
   env,
   stdio: 'inherit',
 });
-process.exit(result.status ?? 1);
+// As PID 1 of the migration Job, pass SIGTERM/SIGINT on (a killed migration rolls back:
+// each migration runs as one transaction) instead of waiting for the kubelet's SIGKILL.
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -44,6 +44,10 @@ describe('ledger and balance constraints in PostgreSQL', () => {
     await expect(db.pool.query(`UPDATE "LedgerEntry" SET amount = 100`)).rejects.toThrow(/append-only/);
     await expect(db.pool.query(`DELETE FROM "LedgerEntry"`)).rejects.toThrow(/append-only/);
     await expect(db.pool.query(`UPDATE "Account" SET balance = 1000 WHERE id = $1`, [accountId])).rejects.toThrow(/only through LedgerEntry/);
+    const owner = (await db.pool.query(`SELECT "userId" FROM "Account" WHERE id = $1`, [accountId])).rows[0].userId;
+    await expect(db.pool.query(`INSERT INTO "Account" (id, "userId", asset, balance) VALUES (gen_random_uuid(), $1, 'SOL', 5)`, [owner])).rejects.toThrow(
+      /starts at 0/,
+    );
     expect(await balance()).toBe('1.000000000000000000');
   });
 

@@ -34,7 +34,7 @@ describe('rendering details', () => {
     expect(dep.spec.replicas).toBe(2);
     expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
     const cj = find('CronJob', 'rel-kryptovault-deposit-monitor');
-    expect(cj.spec.suspend).toBe(false);
+    expect(cj.spec.suspend).toBe(true);
     expect(cj.spec.startingDeadlineSeconds).toBe(60);
     expect(find('Service', 'rel-kryptovault-api').spec.ports[0].port).toBe(80);
     const cfg = find('ConfigMap', 'rel-kryptovault-config');

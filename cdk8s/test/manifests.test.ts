@@ -76,7 +76,6 @@ test('dev: one API replica, a dev database and a marked dev Secret; observation 
   expect(Object.values(secret.stringData).every((v) => String(v).includes('dev-only-not-secret'))).toBe(true);
   expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual([
     'kryptovault-api',
-    'kryptovault-automation',
     'kryptovault-otel-collector',
     'kryptovault-prometheus',
   ]);

@@ -41,7 +41,8 @@ const cronJob = (what: string, d: {
       default: '',
       pattern: '^([A-Za-z_]+(/[A-Za-z0-9_+-]+)*)?$',
     }),
-    suspend: s.bool('Suspend the CronJob (no new runs; running Jobs finish).', false),
+    // Suspended by default until the worker entry points (dist/workers/*.js) ship in the image.
+    suspend: s.bool('Suspend the CronJob (no new runs; running Jobs finish). true until the image ships dist/workers/.', true),
     startingDeadlineSeconds: s.int('A run that could not start within this many seconds of its time is skipped.', {
       default: d.startingDeadlineSeconds,
       minimum: 10,
@@ -185,7 +186,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   }),
   automation: s.object('The automation runner Deployment (paper-trading sessions).', {
-    enabled: s.bool('Run it.', true),
+    enabled: s.bool('Run it. false until the image ships dist/workers/automation.js.', false),
     replicaCount: s.int('Replicas (work is claimed with database locks, so more than one is safe).', { default: 1, minimum: 1, maximum: 10 }),
     resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
   }),
