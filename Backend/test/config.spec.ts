@@ -1,4 +1,6 @@
-import { ConfigError, loadConfig } from '../src/config/config.schema';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, ENV_SCHEMA, loadConfig } from '../src/config/config.schema';
 import { runNode } from './harness/process';
 
 const VALID = {
@@ -68,6 +70,12 @@ describe('configuration schema', () => {
     expect(problemsOf({ ...VALID, NODE_ENV: 'production', BLOCKCHAIN_VERIFIER_URL: 'https://verifier.example' })[0]).toMatch(/^BLOCKCHAIN_VERIFIER_SECRET/);
     expect(problemsOf({ ...VALID, NODE_ENV: 'production', CORS_ORIGIN: '*' })[0]).toMatch(/^CORS_ORIGIN/);
     expect(() => loadConfig({ ...VALID, NODE_ENV: 'production' })).not.toThrow();
+  });
+
+  it('.env.example lists exactly the variables of the schema', () => {
+    const example = fs.readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(Object.keys(ENV_SCHEMA.shape).sort());
   });
 
   it('stops the real process with one clear message and exit code 1', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/local/embedded-postgres';
+import { createTestDatabase } from './harness/postgres';
 import { eventually, runNode, statusOf } from './harness/process';
 
 /** The README's start command: embedded PostgreSQL + migrations + API, Ctrl-C stops it all. */
@@ -40,6 +41,26 @@ describe('npm start (start-local)', () => {
       expect(second).toContain('applying migrations');
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('uses DATABASE_URL when it is set (no embedded server), applying migrations there', async () => {
+    const db = await createTestDatabase({ empty: true });
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-local-url-'));
+    const port = await freePort();
+    const proc = runNode('dist/local/start-local.js', { DATABASE_URL: db.url, LOCAL_DATA_DIR: dataDir, PORT: String(port), LOG_FORMAT: 'json' });
+    try {
+      await eventually(async () => ((await statusOf(`http://127.0.0.1:${port}/readyz`)) === 200 ? true : undefined), 120_000, 'readiness');
+      expect(proc.output()).toContain('[start-local] using DATABASE_URL');
+      expect(fs.existsSync(path.join(dataDir, 'postgres'))).toBe(false);
+      const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM _prisma_migrations WHERE finished_at IS NOT NULL`);
+      expect(rows[0].n).toBeGreaterThan(0);
+      proc.child.kill('SIGTERM');
+      expect((await proc.exited).code).toBe(0);
+    } finally {
+      proc.child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      await db.drop();
     }
   });
 });
