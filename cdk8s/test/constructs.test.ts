@@ -10,6 +10,7 @@ import { cronProblems } from '../src/constructs/cron';
 import { KryptoVaultCronJob } from '../src/constructs/cron-job';
 import { WebService } from '../src/constructs/web-service';
 import { configObjects, variantObjects } from '../src/render/synthesize';
+import { BROKEN_BY_RULE } from './helpers/broken-configs';
 
 const ctx = concreteContext(defaultConfig(), { releaseName: 'kv', namespace: 'test', appVersion: '1.0.0' });
 
@@ -122,15 +123,7 @@ describe('CronJob validation', () => {
 });
 
 describe('config rules', () => {
-  const broken: Record<string, Parameters<typeof withOverrides>[1]> = {
-    'pdb-needs-two-replicas': { api: { replicaCount: 1 } },
-    'hpa-bounds': { api: { autoscaling: { enabled: true, minReplicas: 4, maxReplicas: 3 } } },
-    'scheduled-jobs-single-runner': { runScheduledJobs: true },
-    'shutdown-delay-exceeds-readiness-period': { gracefulShutdown: { shutdownDelaySeconds: 5 } },
-    'grace-period-covers-shutdown': { gracefulShutdown: { terminationGracePeriodSeconds: 40 } },
-    'service-account-name-when-not-created': { serviceAccount: { create: false } },
-    'production-needs-secure-cookies': { env: { REFRESH_COOKIE_SAMESITE: 'none' }, api: { ingress: { enabled: true, tls: { enabled: false } } } },
-  };
+  const broken: Record<string, Parameters<typeof withOverrides>[1]> = BROKEN_BY_RULE as Record<string, Parameters<typeof withOverrides>[1]>;
   test('every rule has a breaking example', () => {
     expect(Object.keys(broken).sort()).toEqual(RULES.map((r) => r.id).sort());
   });

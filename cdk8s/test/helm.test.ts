@@ -1,5 +1,6 @@
 /** The generated chart, checked with a real helm: lint, render matrix, schema, rules, parity with k8s/. */
 import * as path from 'node:path';
+import { BROKEN_BY_RULE } from './helpers/broken-configs';
 import { RULES } from '../src/config/rules';
 import { VARIANTS } from '../src/config/variants';
 import { variantObjects } from '../src/render/synthesize';
@@ -135,15 +136,7 @@ describe('wrong values fail with the schema message', () => {
 });
 
 describe('cross-field rules fail helm with the same message as synth', () => {
-  const broken: Record<string, unknown> = {
-    'pdb-needs-two-replicas': { api: { replicaCount: 1 } },
-    'hpa-bounds': { api: { autoscaling: { enabled: true, minReplicas: 4, maxReplicas: 3 } } },
-    'scheduled-jobs-single-runner': { runScheduledJobs: true },
-    'shutdown-delay-exceeds-readiness-period': { gracefulShutdown: { shutdownDelaySeconds: 5 } },
-    'grace-period-covers-shutdown': { gracefulShutdown: { terminationGracePeriodSeconds: 40 } },
-    'service-account-name-when-not-created': { serviceAccount: { create: false } },
-    'production-needs-secure-cookies': { env: { REFRESH_COOKIE_SAMESITE: 'none' }, api: { ingress: { enabled: true, tls: { enabled: false } } } },
-  };
+  const broken: Record<string, unknown> = BROKEN_BY_RULE;
   test.each(RULES.map((r) => [r.id, r] as const))('%s', (id, rule) => {
     const r = helmTemplateRaw({ values: broken[id] });
     expect(r.status).not.toBe(0);

@@ -3,6 +3,7 @@ import { Transform } from 'class-transformer';
 import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
 import { KycStatus, Role, type Profile, type User } from '@prisma/client';
 import { PageQuery } from '../http/page-query';
+import { ProfileFieldsDto, toProfileFieldsDto } from '../profile/profile.dto';
 import { KycSubmissionDto, toKycSubmissionDto } from '../kyc/kyc.dto';
 import type { KycSubmission } from '@prisma/client';
 
@@ -46,18 +47,8 @@ export class AdminUserDto {
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
 }
 
-export class AdminUserProfileDto {
-  @ApiProperty({ type: String, nullable: true }) phone!: string | null;
-  @ApiProperty({ type: String, nullable: true }) addressLine1!: string | null;
-  @ApiProperty({ type: String, nullable: true }) addressLine2!: string | null;
-  @ApiProperty({ type: String, nullable: true }) city!: string | null;
-  @ApiProperty({ type: String, nullable: true }) postalCode!: string | null;
-  @ApiProperty({ type: String, nullable: true }) country!: string | null;
-  @ApiProperty({ type: String, format: 'date', nullable: true }) dateOfBirth!: string | null;
-}
-
 export class AdminUserDetailDto extends AdminUserDto {
-  @ApiProperty({ type: AdminUserProfileDto, nullable: true }) profile!: AdminUserProfileDto | null;
+  @ApiProperty({ type: ProfileFieldsDto, nullable: true }) profile!: ProfileFieldsDto | null;
   @ApiProperty({ type: [KycSubmissionDto] }) kycSubmissions!: KycSubmissionDto[];
 }
 
@@ -99,20 +90,9 @@ export function toAdminUserDto(u: User): AdminUserDto {
 }
 
 export function toAdminUserDetailDto(u: User & { profile: Profile | null; kycSubmissions: KycSubmission[] }): AdminUserDetailDto {
-  const p = u.profile;
   return {
     ...toAdminUserDto(u),
-    profile: p
-      ? {
-          phone: p.phone,
-          addressLine1: p.addressLine1,
-          addressLine2: p.addressLine2,
-          city: p.city,
-          postalCode: p.postalCode,
-          country: p.country,
-          dateOfBirth: p.dateOfBirth ? p.dateOfBirth.toISOString().slice(0, 10) : null,
-        }
-      : null,
+    profile: u.profile ? toProfileFieldsDto(u.profile) : null,
     kycSubmissions: u.kycSubmissions.map((s) => toKycSubmissionDto(s, { mask: false })),
   };
 }

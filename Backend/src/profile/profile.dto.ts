@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsISO8601, IsString, Length, Matches, ValidateIf } from 'class-validator';
 import type { Profile, User } from '@prisma/client';
@@ -68,7 +68,8 @@ export class UpdateProfileDto {
   dateOfBirth?: string | null;
 }
 
-export class ProfileDto extends UserDto {
+/** Personal details; the user sees them in their profile, admins in the user detail. */
+export class ProfileFieldsDto {
   @ApiProperty({ type: String, nullable: true }) phone!: string | null;
   @ApiProperty({ type: String, nullable: true }) addressLine1!: string | null;
   @ApiProperty({ type: String, nullable: true }) addressLine2!: string | null;
@@ -78,9 +79,10 @@ export class ProfileDto extends UserDto {
   @ApiProperty({ type: String, format: 'date', nullable: true }) dateOfBirth!: string | null;
 }
 
-export function toProfileDto(user: User, profile: Profile | null): ProfileDto {
+export class ProfileDto extends IntersectionType(UserDto, ProfileFieldsDto) {}
+
+export function toProfileFieldsDto(profile: Profile | null): ProfileFieldsDto {
   return {
-    ...toUserDto(user),
     phone: profile?.phone ?? null,
     addressLine1: profile?.addressLine1 ?? null,
     addressLine2: profile?.addressLine2 ?? null,
@@ -89,4 +91,8 @@ export function toProfileDto(user: User, profile: Profile | null): ProfileDto {
     country: profile?.country ?? null,
     dateOfBirth: profile?.dateOfBirth ? profile.dateOfBirth.toISOString().slice(0, 10) : null,
   };
+}
+
+export function toProfileDto(user: User, profile: Profile | null): ProfileDto {
+  return { ...toUserDto(user), ...toProfileFieldsDto(profile) };
 }
