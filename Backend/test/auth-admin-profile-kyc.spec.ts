@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { ApiClient, expectNoSecrets, refreshCookieOf, registerAndVerify } from './harness/auth-client';
-import { startTestApp, type TestApp } from './harness/app';
-import { createTestDatabase, type TestDatabase } from './harness/postgres';
+import { ApiClient, expectNoSecrets, refreshCookieOf, registerAndVerify, startAuthTestEnv, type AuthTestEnv } from './harness/auth-client';
+import type { TestApp } from './harness/app';
+import type { TestDatabase } from './harness/postgres';
 import { BACKEND_DIR } from './harness/process';
-import { startTestSmtp, type TestSmtp } from './harness/smtp';
+import type { TestSmtp } from './harness/smtp';
 
 const PASSWORD = 'User-Pass-987-qwe';
 const ADMIN_PASSWORD = 'Vault#Keeper-2026-ok';
@@ -49,18 +49,13 @@ async function loginAs(email: string, password: string) {
   return res.body.accessToken as string;
 }
 
+let env: AuthTestEnv;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  smtp = await startTestSmtp();
-  app = await startTestApp({ DATABASE_URL: db.url, ...smtp.env, RATE_LIMIT_PER_IP: '100000', RATE_LIMIT_PER_ACCOUNT: '1000' });
-  api = new ApiClient(app.baseUrl);
+  env = await startAuthTestEnv();
+  ({ db, smtp, app, api } = env);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await db?.drop();
-});
+afterAll(() => env?.close());
 
 describe('admin:create CLI', () => {
   it('refuses weak passwords and missing input, creating nothing', async () => {

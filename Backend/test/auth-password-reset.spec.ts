@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { ApiClient, cookieHeader, expectNoSecrets, refreshCookieOf, registerAndVerify } from './harness/auth-client';
-import { startTestApp, type TestApp } from './harness/app';
-import { createTestDatabase, type TestDatabase } from './harness/postgres';
-import { codeFrom, resetLinkFrom, startTestSmtp, type TestSmtp } from './harness/smtp';
+import { ApiClient, cookieHeader, expectNoSecrets, refreshCookieOf, registerAndVerify, startAuthTestEnv, type AuthTestEnv } from './harness/auth-client';
+import type { TestApp } from './harness/app';
+import type { TestDatabase } from './harness/postgres';
+import { codeFrom, resetLinkFrom, type TestSmtp } from './harness/smtp';
 
 const PASSWORD = 'Old-Password-123!';
 const NEW_PASSWORD = 'Brand-New-Password-456?';
@@ -42,18 +42,13 @@ async function resetRows(email: string) {
   ).rows;
 }
 
+let env: AuthTestEnv;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  smtp = await startTestSmtp();
-  app = await startTestApp({ DATABASE_URL: db.url, ...smtp.env, PASSWORD_RESET_URL: RESET_PAGE, RATE_LIMIT_PER_IP: '100000', RATE_LIMIT_PER_ACCOUNT: '1000' });
-  api = new ApiClient(app.baseUrl);
+  env = await startAuthTestEnv({ PASSWORD_RESET_URL: RESET_PAGE });
+  ({ db, smtp, app, api } = env);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await db?.drop();
-});
+afterAll(() => env?.close());
 
 describe('password reset request', () => {
   it('answers the same for known and unknown addresses; only the owner gets a one-time link, stored hashed', async () => {

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { codeHasher } from '../src/auth/one-time-secrets';
-import { ApiClient, expectNoSecrets, refreshCookieOf, registerAndVerify, USER_AGENT } from './harness/auth-client';
-import { startTestApp, TEST_JWT_SECRET, type TestApp } from './harness/app';
-import { createTestDatabase, type TestDatabase } from './harness/postgres';
-import { codeFrom, startTestSmtp, type TestSmtp } from './harness/smtp';
+import { ApiClient, expectNoSecrets, refreshCookieOf, registerAndVerify, USER_AGENT, startAuthTestEnv, type AuthTestEnv } from './harness/auth-client';
+import { TEST_JWT_SECRET, type TestApp } from './harness/app';
+import type { TestDatabase } from './harness/postgres';
+import { codeFrom, type TestSmtp } from './harness/smtp';
 
 const PASSWORD = 'Correct-Horse-7-Battery';
 
@@ -40,18 +40,13 @@ function otherCode(code: string) {
   return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 }
 
+let env: AuthTestEnv;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  smtp = await startTestSmtp();
-  app = await startTestApp({ DATABASE_URL: db.url, ...smtp.env, RATE_LIMIT_PER_IP: '100000', RATE_LIMIT_PER_ACCOUNT: '1000' });
-  api = new ApiClient(app.baseUrl);
+  env = await startAuthTestEnv();
+  ({ db, smtp, app, api } = env);
 });
 
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-  await db?.drop();
-});
+afterAll(() => env?.close());
 
 describe('registration', () => {
   it('stores an argon2id hash and a normalized email, and emails a 6-digit code (text and HTML)', async () => {

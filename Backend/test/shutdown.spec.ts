@@ -2,9 +2,8 @@ import { shutDownGracefully } from '../src/lifecycle/graceful-shutdown';
 import { createLogger } from '../src/logging/logger';
 import { startTestApp } from './harness/app';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
-import { eventually, runNode, statusOf } from './harness/process';
+import { eventually, runApi, statusOf } from './harness/process';
 import { Gate, probeGate, ProbeModule } from './harness/probe.module';
-import { freePort } from '../src/local/embedded-postgres';
 
 describe('graceful shutdown', () => {
   let db: TestDatabase;
@@ -37,16 +36,8 @@ describe('graceful shutdown', () => {
   });
 
   it('the real process turns not-ready on SIGTERM and exits 0', async () => {
-    const port = await freePort();
-    const proc = runNode('dist/main.js', {
-      DATABASE_URL: db.url,
-      JWT_SECRET: 'k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGaEiUoPqWe',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_FORMAT: 'json',
-      SHUTDOWN_DELAY_MS: '3000',
-    });
-    const base = `http://127.0.0.1:${port}`;
+    const proc = await runApi({ DATABASE_URL: db.url, SHUTDOWN_DELAY_MS: '3000' });
+    const base = proc.baseUrl;
     try {
       await eventually(async () => ((await statusOf(`${base}/readyz`)) === 200 ? true : undefined), 60_000, 'readiness');
       proc.child.kill('SIGTERM');

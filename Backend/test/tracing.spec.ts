@@ -1,7 +1,6 @@
 import http from 'node:http';
-import { freePort } from '../src/local/embedded-postgres';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
-import { eventually, runNode, statusOf } from './harness/process';
+import { eventually, runApi, statusOf } from './harness/process';
 
 interface OtlpSpan {
   traceId: string;
@@ -46,19 +45,14 @@ describe('OpenTelemetry traces exported over OTLP/HTTP', () => {
 
   it('a request produces a server span named by its route with a Prisma child span, and log lines carry the trace id', async () => {
     const receiver = await startOtlpReceiver();
-    const port = await freePort();
-    const proc = runNode('dist/main.js', {
+    const proc = await runApi({
       DATABASE_URL: db.url,
-      JWT_SECRET: 'k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGaEiUoPqWe',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_FORMAT: 'json',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_SERVICE_NAME: 'kv-trace-test',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
     try {
-      const base = `http://127.0.0.1:${port}`;
+      const base = proc.baseUrl;
       await eventually(async () => ((await statusOf(`${base}/healthz`)) === 200 ? true : undefined), 60_000, 'the API');
       const res = await fetch(`${base}/readyz`);
       expect(res.status).toBe(200);

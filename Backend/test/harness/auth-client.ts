@@ -107,3 +107,32 @@ export function expectNoSecrets(haystacks: string[], secrets: string[], where: s
   const leaked = secrets.filter((s) => s && s.length >= 6 && found(s));
   if (leaked.length > 0) throw new Error(`${leaked.length} secret(s) leaked into ${where}: ${leaked.map((s) => `${s.slice(0, 4)}…`).join(', ')}`);
 }
+
+export interface AuthTestEnv {
+  db: import('./postgres').TestDatabase;
+  smtp: TestSmtp;
+  app: import('./app').TestApp;
+  api: ApiClient;
+  close(): Promise<void>;
+}
+
+/** A fresh database, a real SMTP server and the API wired to both (rate limits relaxed unless overridden). */
+export async function startAuthTestEnv(env: Record<string, string> = {}): Promise<AuthTestEnv> {
+  const { createTestDatabase } = await import('./postgres');
+  const { startTestSmtp } = await import('./smtp');
+  const { startTestApp } = await import('./app');
+  const db = await createTestDatabase();
+  const smtp = await startTestSmtp();
+  const app = await startTestApp({ DATABASE_URL: db.url, ...smtp.env, RATE_LIMIT_PER_IP: '100000', RATE_LIMIT_PER_ACCOUNT: '1000', ...env });
+  return {
+    db,
+    smtp,
+    app,
+    api: new ApiClient(app.baseUrl),
+    close: async () => {
+      await app.close();
+      await smtp.close();
+      await db.drop();
+    },
+  };
+}

@@ -51,3 +51,12 @@ export async function statusOf(url: string): Promise<number | undefined> {
     return undefined;
   }
 }
+
+/** `node dist/main.js` as the image runs it, on a free loopback port with JSON logs. */
+export async function runApi(env: NodeJS.ProcessEnv): Promise<RunningProcess & { baseUrl: string }> {
+  const { freePort } = await import('../../src/local/embedded-postgres');
+  const { TEST_JWT_SECRET } = await import('./app');
+  const port = await freePort();
+  const proc = runNode('dist/main.js', { JWT_SECRET: TEST_JWT_SECRET, HOST: '127.0.0.1', PORT: String(port), LOG_FORMAT: 'json', ...env });
+  return { ...proc, baseUrl: `http://127.0.0.1:${port}` };
+}
