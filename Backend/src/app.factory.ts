@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { AppModule, type ModuleImport } from './app.module';
 import type { AppConfig } from './config/config.schema';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
+import { ScheduledJobsModule } from './jobs/scheduled-jobs.module';
 import { createValidationPipe } from './errors/validation.pipe';
 import { requestIdFor } from './http/request-id';
 import { PinoNestLogger } from './logging/logger';
@@ -31,7 +32,10 @@ export async function createApp(
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, options.extraModules), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, [
+    ...(config.RUN_SCHEDULED_JOBS ? [ScheduledJobsModule] : []),
+    ...(options.extraModules ?? []),
+  ]), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });

@@ -1,15 +1,21 @@
 import { DynamicModule, Module, type Type } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
+import { AssetsModule } from './assets/assets.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
 import type { AppConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
+import { DepositsModule } from './deposits/deposits.module';
 import { HealthModule } from './health/health.module';
+import { JobsStatusModule } from './jobs/jobs-status.module';
 import { KycModule } from './kyc/kyc.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
 import { ProfileModule } from './profile/profile.module';
+import { WithdrawalsModule } from './withdrawals/withdrawals.module';
 
 export type ModuleImport = Type | DynamicModule;
 
@@ -28,6 +34,12 @@ export class AppModule {
         KycModule,
         NotificationsModule,
         AdminModule,
+        AuditModule,
+        AssetsModule,
+        AccountsModule,
+        JobsStatusModule,
+        DepositsModule,
+        WithdrawalsModule,
         ...extraModules,
       ],
     };

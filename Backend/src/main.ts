@@ -53,7 +53,13 @@ async function main() {
   logger.info({ port: config.PORT }, 'KryptoVault API listening');
 }
 
-main().catch((error) => {
+// `node dist/main.js --worker=<name> [--watch]` runs a worker instead of the API (SPEC §4).
+const workerFlag = process.argv.slice(2).find((a) => a.startsWith('--worker='));
+const run = workerFlag
+  ? import('./workers/run-worker').then((w) => w.runWorker(workerFlag.slice('--worker='.length), process.argv.slice(2)))
+  : main();
+
+run.catch((error) => {
   process.stderr.write(`fatal: ${(error as Error).stack ?? error}\n`);
   process.exit(1);
 });

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { ApiClient, cookieHeader, expectNoSecrets, refreshCookieOf, registerAndVerify, type ApiResponse } from './harness/auth-client';
-import { startTestApp, type TestApp } from './harness/app';
+import { productionRequiredEnv, startTestApp, type TestApp } from './harness/app';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
 import { startTestSmtp, type TestSmtp } from './harness/smtp';
 
@@ -104,7 +104,7 @@ describe('refresh cookie attributes', () => {
   });
 
   it('is Secure in production even over HTTP', async () => {
-    const { client } = await start({ NODE_ENV: 'production' });
+    const { client } = await start({ NODE_ENV: 'production', ...productionRequiredEnv() });
     const { cookie } = await login(client, email);
     expect(cookie.attributes.secure).toBe(true);
   });

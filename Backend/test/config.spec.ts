@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, ENV_SCHEMA, loadConfig } from '../src/config/config.schema';
 import { runNode } from './harness/process';
+import { productionRequiredEnv } from './harness/app';
 
 const VALID = {
   DATABASE_URL: 'postgresql://kv:s3cr3t-db-pass@db:5432/kv',
@@ -32,7 +33,7 @@ describe('configuration schema', () => {
       BODY_LIMIT_BYTES: 1048576,
       CORS_ORIGIN: [],
     });
-    expect(loadConfig({ ...VALID, NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
+    expect(loadConfig({ ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production' }).LOG_FORMAT).toBe('json');
   });
 
   it('parses typed values', () => {
@@ -63,13 +64,44 @@ describe('configuration schema', () => {
   });
 
   it('refuses weak or default secrets in production', () => {
-    expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: 'change-me-change-me-change-me-change-me' })).toEqual([
+    expect(problemsOf({ ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production', JWT_SECRET: 'change-me-change-me-change-me-change-me' })).toEqual([
       expect.stringMatching(/^JWT_SECRET: looks like a default or weak value/),
     ]);
     expect(problemsOf({ ...VALID, NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(40) })[0]).toMatch(/^JWT_SECRET/);
-    expect(problemsOf({ ...VALID, NODE_ENV: 'production', BLOCKCHAIN_VERIFIER_URL: 'https://verifier.example' })[0]).toMatch(/^BLOCKCHAIN_VERIFIER_SECRET/);
-    expect(problemsOf({ ...VALID, NODE_ENV: 'production', CORS_ORIGIN: '*' })[0]).toMatch(/^CORS_ORIGIN/);
-    expect(() => loadConfig({ ...VALID, NODE_ENV: 'production' })).not.toThrow();
+    expect(problemsOf({ ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production', BLOCKCHAIN_VERIFIER_SECRET: '' })[0]).toMatch(/^BLOCKCHAIN_VERIFIER_SECRET/);
+    expect(problemsOf({ ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production', CORS_ORIGIN: '*' })[0]).toMatch(/^CORS_ORIGIN/);
+    expect(() => loadConfig({ ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production' })).not.toThrow();
+  });
+
+  it('production refuses to run without a verifier or without our address for an enabled asset', () => {
+    const names = (env: NodeJS.ProcessEnv) => problemsOf(env).map((p) => p.split(':')[0]);
+    expect(names({ ...VALID, NODE_ENV: 'production' })).toEqual([
+      'BLOCKCHAIN_VERIFIER_URL',
+      'DEPOSIT_ADDRESS_BTC',
+      'DEPOSIT_ADDRESS_ETH',
+      'DEPOSIT_ADDRESS_USDT',
+      'DEPOSIT_ADDRESS_SOL',
+      'DEPOSIT_ADDRESS_BNB',
+      'DEPOSIT_ADDRESS_TRX',
+    ]);
+    const onlyBtc = { ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production', ASSETS_ENABLED: 'btc', DEPOSIT_ADDRESS_ETH: '' };
+    expect(() => loadConfig(onlyBtc)).not.toThrow();
+    expect(names({ ...onlyBtc, DEPOSIT_ADDRESS_BTC: '' })).toEqual(['DEPOSIT_ADDRESS_BTC']);
+  });
+
+  it('refuses addresses of the wrong chain, unknown assets and bad per-asset settings, naming each', () => {
+    const problems = problemsOf({
+      ...VALID,
+      DEPOSIT_ADDRESS_ETH: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh',
+      ASSETS_ENABLED: 'BTC,DOGE',
+      DEPOSIT_MIN_BTC: '-1',
+      DEPOSIT_TOLERANCE_PERCENT_SOL: '1e3',
+      DEPOSIT_CONFIRMATIONS_TRX: '0',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['ASSETS_ENABLED', 'DEPOSIT_CONFIRMATIONS_TRX', 'DEPOSIT_MIN_BTC', 'DEPOSIT_TOLERANCE_PERCENT_SOL']);
+    expect(problemsOf({ ...VALID, DEPOSIT_ADDRESS_ETH: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh' })).toEqual(['DEPOSIT_ADDRESS_ETH: must be an address on ethereum']);
+    // Development runs with harmless defaults; a configured EVM address is stored lower-cased.
+    expect(loadConfig({ ...VALID, DEPOSIT_ADDRESS_ETH: '0x52908400098527886E0F7030069857D2E4169EE7' }).DEPOSIT_ADDRESS_ETH).toBe('0x52908400098527886E0F7030069857D2E4169EE7');
   });
 
   it('.env.example lists exactly the variables of the schema', () => {

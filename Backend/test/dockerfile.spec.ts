@@ -16,6 +16,7 @@ import path from 'node:path';
 import { SECRET_VARIABLES } from '../src/config/config.schema';
 import { shippedMigrations } from '../src/database/migration-state';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
+import { productionRequiredEnv } from './harness/app';
 import { BACKEND_DIR, eventually, statusOf } from './harness/process';
 
 const ROOT = path.join(BACKEND_DIR, '..');
@@ -371,6 +372,7 @@ describe('Dockerfile stages, executed', () => {
     const cmd = JSON.parse(last(runtime, 'CMD')!.args) as string[];
     expect(cmd[0]).toBe('node');
     const api = inImage(cmd.slice(1), {
+      ...productionRequiredEnv(),
       DATABASE_URL: db.url,
       PORT: String(port),
       HOST: '127.0.0.1',

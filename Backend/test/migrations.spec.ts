@@ -9,7 +9,7 @@ import { shippedMigrations } from '../src/database/migration-state';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
 
 const EXPECTED_TABLES = [
-  'Account', 'AuthEvent', 'AutomationSession', 'Deposit', 'Earning', 'Investment', 'KycSubmission', 'LedgerEntry',
+  'Account', 'AdminAuditLog', 'AuthEvent', 'AutomationSession', 'Deposit', 'Earning', 'Investment', 'JobStatus', 'KycSubmission', 'LedgerEntry',
   'Notification', 'OneTimeCode', 'Plan', 'Profile', 'RefreshToken', 'Trade', 'User', 'Withdrawal', '_prisma_migrations',
 ];
 

@@ -6,7 +6,8 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { validateConfig } from './config/rules';
-import { HTTP_PORT, KryptoVaultConfig } from './config/values';
+import { ASSET_CODES } from './config/assets';
+import { configSchema, HTTP_PORT, KryptoVaultConfig } from './config/values';
 import { AppConfig } from './constructs/app-config';
 import type { AppPodProps, SecretEnvRef } from './constructs/app-pod-props';
 import { alertRuleGroups } from './constructs/alert-rules';
@@ -21,7 +22,7 @@ import type { AlertRulesProps } from './constructs/monitoring-props';
 import { ReleaseNetworkPolicy } from './constructs/network-policy';
 import { AppServiceAccount } from './constructs/service-account';
 import { WebService } from './constructs/web-service';
-import { asString, derive, not, when } from './helm/expr';
+import { asString, derive, joinWhere, not, when } from './helm/expr';
 
 export const MAIN_CONFIG_TEMPLATE = 'configmap.yaml';
 
@@ -43,38 +44,41 @@ export interface KryptoVaultChartProps {
 
 /** Non-secret settings: one ConfigMap read by every pod (envFrom). */
 export function appConfigData(c: KryptoVaultConfig): Record<string, string> {
-  const e = c.env;
   return {
-    NODE_ENV: e.NODE_ENV,
-    HOST: e.HOST,
+    ...envData(c.env),
     PORT: String(HTTP_PORT),
-    CORS_ORIGIN: e.CORS_ORIGIN,
-    LOG_LEVEL: e.LOG_LEVEL,
-    LOG_FORMAT: e.LOG_FORMAT,
-    JWT_EXPIRES_IN: e.JWT_EXPIRES_IN,
-    REFRESH_TOKEN_TTL_SECONDS: asString(e.REFRESH_TOKEN_TTL_SECONDS),
-    REFRESH_COOKIE_NAME: e.REFRESH_COOKIE_NAME,
-    REFRESH_COOKIE_DOMAIN: e.REFRESH_COOKIE_DOMAIN,
-    REFRESH_COOKIE_PATH: e.REFRESH_COOKIE_PATH,
-    REFRESH_COOKIE_SAMESITE: e.REFRESH_COOKIE_SAMESITE,
-    VERIFICATION_CODE_TTL_SECONDS: asString(e.VERIFICATION_CODE_TTL_SECONDS),
-    PASSWORD_RESET_TTL_SECONDS: asString(e.PASSWORD_RESET_TTL_SECONDS),
-    PASSWORD_RESET_URL: e.PASSWORD_RESET_URL,
-    LOGIN_MAX_FAILURES: asString(e.LOGIN_MAX_FAILURES),
-    LOGIN_LOCKOUT_SECONDS: asString(e.LOGIN_LOCKOUT_SECONDS),
-    RATE_LIMIT_WINDOW_SECONDS: asString(e.RATE_LIMIT_WINDOW_SECONDS),
-    RATE_LIMIT_PER_IP: asString(e.RATE_LIMIT_PER_IP),
-    RATE_LIMIT_PER_ACCOUNT: asString(e.RATE_LIMIT_PER_ACCOUNT),
-    TRUST_PROXY: asString(e.TRUST_PROXY),
-    BODY_LIMIT_BYTES: asString(e.BODY_LIMIT_BYTES),
     SHUTDOWN_DELAY_MS: derive(c.gracefulShutdown.shutdownDelaySeconds, (s) => String(s * 1000), (x) => `mul ${x} 1000 | toString`, 'str'),
-    SMTP_HOST: e.SMTP_HOST,
-    SMTP_PORT: asString(e.SMTP_PORT),
-    SMTP_SECURE: asString(e.SMTP_SECURE),
-    SMTP_USER: e.SMTP_USER,
-    SMTP_FROM: e.SMTP_FROM,
-    BLOCKCHAIN_VERIFIER_URL: e.BLOCKCHAIN_VERIFIER_URL,
     OTEL_EXPORTER_OTLP_ENDPOINT: c.otel.endpoint,
+    ...assetData(c.assets),
+  };
+}
+
+/** Every `env.*` value is the app variable of the same name. */
+function envData(env: KryptoVaultConfig['env']): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(configSchema.fields.env.fields).map(([name, node]) => {
+      const value = env[name as keyof typeof env];
+      return [name, node.kind === 'string' ? (value as string) : asString(value as number | boolean)];
+    }),
+  );
+}
+
+/** `assets.<CODE>.*` as the app's per-asset variables, plus ASSETS_ENABLED from the `enabled` flags. */
+function assetData(assets: KryptoVaultConfig['assets']): Record<string, string> {
+  return {
+    ASSETS_ENABLED: joinWhere(ASSET_CODES.map((code) => [code, assets[code].enabled] as const), ','),
+    ...Object.fromEntries(
+      ASSET_CODES.flatMap((code) => {
+        const a = assets[code];
+        return [
+          [`DEPOSIT_ADDRESS_${code}`, a.address],
+          [`DEPOSIT_CONFIRMATIONS_${code}`, asString(a.confirmations)],
+          [`DEPOSIT_MIN_${code}`, a.minDeposit],
+          [`WITHDRAWAL_MIN_${code}`, a.minWithdrawal],
+          [`DEPOSIT_TOLERANCE_PERCENT_${code}`, a.tolerancePercent],
+        ];
+      }),
+    ),
   };
 }
 

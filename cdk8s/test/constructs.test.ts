@@ -1,9 +1,9 @@
 /** The constructs and the config: snapshots of the synthesized objects and synth-time validation. */
 import { Testing } from 'cdk8s';
-import { RULES, validateConfig } from '../src/config/rules';
+import { ConfigValidationError, RULES, validateConfig } from '../src/config/rules';
 import { checkAgainstSchema } from '../src/config/schema-dsl';
 import { configSchema, defaultConfig, KryptoVaultConfig } from '../src/config/values';
-import { devVariant, productionVariant, withOverrides } from '../src/config/variants';
+import { devVariant, productionExampleSettings, productionVariant, withOverrides } from '../src/config/variants';
 import type { AppPodProps } from '../src/constructs/app-pod-props';
 import { concreteContext, fullnameOf } from '../src/constructs/context';
 import { cronProblems } from '../src/constructs/cron';
@@ -13,6 +13,8 @@ import { configObjects, variantObjects } from '../src/render/synthesize';
 import { BROKEN_BY_RULE } from './helpers/broken-configs';
 
 const ctx = concreteContext(defaultConfig(), { releaseName: 'kv', namespace: 'test', appVersion: '1.0.0' });
+/** The defaults plus what production mode requires of every install. */
+const installable = () => withOverrides(defaultConfig(), productionExampleSettings());
 
 const pod = (over: Partial<AppPodProps> = {}): AppPodProps => ({
   component: 'api',
@@ -123,17 +125,26 @@ describe('CronJob validation', () => {
 });
 
 describe('config rules', () => {
-  const broken: Record<string, Parameters<typeof withOverrides>[1]> = BROKEN_BY_RULE as Record<string, Parameters<typeof withOverrides>[1]>;
+  const broken = BROKEN_BY_RULE as Record<string, Parameters<typeof withOverrides>[1]>;
   test('every rule has a breaking example', () => {
     expect(Object.keys(broken).sort()).toEqual(RULES.map((r) => r.id).sort());
   });
   test.each(RULES.map((r) => [r.id, r] as const))('%s is reported at synth time', (id, rule) => {
-    const config = withOverrides(defaultConfig(), broken[id]);
+    const config = withOverrides(installable(), broken[id]);
     expect(rule.broken(config)).toBe(true);
     expect(() => configObjects(config)).toThrow(rule.message);
   });
-  test('defaults and both variants pass', () => {
-    for (const c of [defaultConfig(), devVariant().config, productionVariant().config]) expect(() => validateConfig(c)).not.toThrow();
+  test('the defaults plus the production settings, and both variants, pass', () => {
+    for (const c of [installable(), devVariant().config, productionVariant().config]) expect(() => validateConfig(c)).not.toThrow();
+  });
+  test('the defaults alone lack the verifier URL and every deposit address, all reported at once', () => {
+    let problems: string[] = [];
+    try {
+      validateConfig(defaultConfig());
+    } catch (e) {
+      problems = (e as ConfigValidationError).problems;
+    }
+    expect(problems).toEqual(RULES.filter((r) => r.id === 'production-needs-verifier-url' || r.id.startsWith('production-needs-deposit-address-')).map((r) => r.message));
   });
   test('schema problems are reported by path', () => {
     const bad = { ...defaultConfig(), extra: 1, api: { ...defaultConfig().api, replicaCount: 1.5 } } as unknown as KryptoVaultConfig;
@@ -155,7 +166,7 @@ describe('names', () => {
     expect(fullnameOf(c, 'a-very-long-release-name-for-testing-limits').length).toBeLessThanOrEqual(36);
   });
   test('no object name exceeds what its kind allows', () => {
-    const objs = configObjects(defaultConfig(), { releaseName: 'a-very-long-release-name-for-testing-limits', namespace: 'ns' });
+    const objs = configObjects(installable(), { releaseName: 'a-very-long-release-name-for-testing-limits', namespace: 'ns' });
     for (const o of objs) expect(o.metadata.name.length).toBeLessThanOrEqual(o.kind === 'CronJob' ? 52 : 63);
   });
 });

@@ -1,15 +1,29 @@
 /** The generated chart, checked with a real helm: lint, render matrix, schema, rules, parity with k8s/. */
 import * as path from 'node:path';
-import { BROKEN_BY_RULE } from './helpers/broken-configs';
+import { ASSET_CODES } from '../src/config/assets';
 import { RULES } from '../src/config/rules';
-import { VARIANTS } from '../src/config/variants';
+import { defaultConfig } from '../src/config/values';
+import { productionExampleSettings, VARIANTS, withOverrides } from '../src/config/variants';
+import { appConfigData } from '../src/kryptovault-chart';
 import { variantObjects } from '../src/render/synthesize';
-import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject } from './helpers/helm';
+import { BROKEN_BY_RULE } from './helpers/broken-configs';
+import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject, productionExampleValuesFile } from './helpers/helm';
 import { objectProblems } from './helpers/k8s-schema';
 import { policyProblems } from './helpers/policy';
 import { run, runOk } from './helpers/tools';
 
-const matrix: Array<[string, string[]]> = [['default values', []], ...ciValuesFiles().map((f): [string, string[]] => [path.basename(f), [f]])];
+const matrix: Array<[string, string[]]> = [
+  ['default values plus the production settings', [productionExampleValuesFile()]],
+  ...ciValuesFiles().map((f): [string, string[]] => [path.basename(f), [f]]),
+];
+
+test('default values alone fail, naming every production setting they lack', () => {
+  const r = helmTemplateRaw({ defaultsOnly: true });
+  expect(r.status).not.toBe(0);
+  const missing = RULES.filter((rule) => rule.id === 'production-needs-verifier-url' || rule.id.startsWith('production-needs-deposit-address-'));
+  expect(missing).toHaveLength(1 + ASSET_CODES.length);
+  for (const rule of missing) expect(r.stderr).toContain(rule.message);
+});
 
 describe.each(matrix)('chart with %s', (_name, files) => {
   test('helm lint --strict passes', () => {
@@ -35,7 +49,8 @@ describe('rendering details', () => {
     expect(dep.spec.replicas).toBe(2);
     expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
     const cj = find('CronJob', 'rel-kryptovault-deposit-monitor');
-    expect(cj.spec.suspend).toBe(true);
+    expect(cj.spec.suspend).toBe(false);
+    expect(find('CronJob', 'rel-kryptovault-earnings').spec.suspend).toBe(true);
     expect(cj.spec.startingDeadlineSeconds).toBe(60);
     expect(find('Service', 'rel-kryptovault-api').spec.ports[0].port).toBe(80);
     const cfg = find('ConfigMap', 'rel-kryptovault-config');
@@ -89,6 +104,18 @@ describe('rendering details', () => {
     expect(img({ image: { digest: `sha256:${'b'.repeat(64)}` } })).toBe(`ghcr.io/kryptovault/backend@sha256:${'b'.repeat(64)}`);
   });
 
+  test('per-asset values become the app\'s variables; a disabled asset needs no address', () => {
+    const values = { assets: { SOL: { enabled: false, address: '' }, TRX: { enabled: false, confirmations: 40 } } };
+    const data = helmTemplate({ values }).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'kryptovault-config')!.data;
+    expect(data.ASSETS_ENABLED).toBe('BTC,ETH,USDT,BNB');
+    expect(data.DEPOSIT_ADDRESS_SOL).toBe('');
+    expect(data.DEPOSIT_CONFIRMATIONS_TRX).toBe('40');
+    expect(data.DEPOSIT_MIN_BTC).toBe('0.0001');
+    // The same as the synth of the same config.
+    const config = withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), values);
+    expect(data).toEqual(appConfigData(config));
+  });
+
   test('config changes change the pods\' checksum annotation', () => {
     const sum = (values: unknown) => helmTemplate({ values }).find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations['checksum/config'];
     expect(sum({})).toMatch(/^[0-9a-f]{64}$/);
@@ -127,6 +154,9 @@ describe('wrong values fail with the schema message', () => {
     ['resources without limits', { api: { resources: { limits: null } } }, /limits/],
     ['a CPU quantity with a typo', { api: { resources: { limits: { cpu: '1 core' } } } }, /cpu/],
     ['a chart-owned label', { commonLabels: { 'app.kubernetes.io/name': 'x' } }, /commonLabels/],
+    ['an amount as a number', { assets: { BTC: { minDeposit: 0.5 } } }, /minDeposit/],
+    ['a tolerance above 50 %', { assets: { ETH: { tolerancePercent: '51' } } }, /tolerancePercent/],
+    ['an unknown asset', { assets: { DOGE: { enabled: true } } }, /Additional property DOGE is not allowed/],
   ])('%s', (_name, values, message) => {
     const r = helmTemplateRaw({ values });
     expect(r.status).not.toBe(0);

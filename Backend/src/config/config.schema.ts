@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ASSET_CODES, ASSETS, canonicalAddress, type AssetDefinition } from '../assets/asset-registry';
 
 /**
  * The one configuration schema: every environment variable the service reads is
@@ -38,6 +39,15 @@ function isUrl(value: string, protocols: string[]): boolean {
 const duration = z
   .string()
   .regex(/^\d+(s|m|h|d)$/, 'must be a duration like 900s, 15m, 1h or 7d');
+
+/** A positive amount as a decimal string (never a float). */
+const decimalString = (defaultValue: string) =>
+  z.string().regex(/^\d{1,18}(\.\d{1,18})?$/, 'must be a decimal number like 0.001').default(defaultValue);
+
+/** One variable per asset: `${prefix}_BTC`, `${prefix}_ETH`, ... */
+function perAsset<P extends string, T extends z.ZodTypeAny>(prefix: P, make: (asset: AssetDefinition) => T) {
+  return Object.fromEntries(ASSET_CODES.map((code) => [`${prefix}_${code}`, make(ASSETS[code])])) as Record<`${P}_${AssetDefinition['code']}`, T>;
+}
 
 /** Values that must never protect real money (copied from examples, defaults or docs). */
 const WEAK_SECRET_MARKERS = ['change-me', 'changeme', 'secret', 'password', 'example', 'default', 'dev-only', 'test'];
@@ -89,6 +99,31 @@ export const ENV_SCHEMA = z.object({
 
   BLOCKCHAIN_VERIFIER_URL: optionalUrl(['http', 'https']),
   BLOCKCHAIN_VERIFIER_SECRET: z.string().optional().transform((v) => v || undefined),
+  BLOCKCHAIN_VERIFIER_TIMEOUT_MS: int(100, 60_000, 5000),
+  BLOCKCHAIN_VERIFIER_RETRIES: int(0, 5, 2),
+
+  // Assets and deposits (SPEC §2). Addresses are ours: production refuses a missing one for an enabled asset.
+  ASSETS_ENABLED: z
+    .string()
+    .default(ASSET_CODES.join(','))
+    .transform((v) => [...new Set(v.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean))])
+    .refine((list) => list.every((a) => (ASSET_CODES as string[]).includes(a)), `must be a comma-separated list of ${ASSET_CODES.join(', ')}`)
+    .transform((list) => list as AssetDefinition['code'][]),
+  ...perAsset('DEPOSIT_ADDRESS', () => z.string().optional().transform((v) => v || undefined)),
+  ...perAsset('DEPOSIT_CONFIRMATIONS', (a) => int(1, 10_000, a.defaults.confirmations)),
+  ...perAsset('DEPOSIT_MIN', (a) => decimalString(a.defaults.minDeposit)),
+  ...perAsset('WITHDRAWAL_MIN', (a) => decimalString(a.defaults.minWithdrawal)),
+  ...perAsset('DEPOSIT_TOLERANCE_PERCENT', (a) =>
+    decimalString(a.defaults.tolerancePercent).pipe(z.string().refine((v) => Number(v) <= 50, 'must be at most 50 (percent)')),
+  ),
+  DEPOSIT_INTENT_TTL_SECONDS: int(300, 30 * 24 * 3600, 24 * 3600),
+  DEPOSIT_NOT_FOUND_WINDOW_SECONDS: int(60, 30 * 24 * 3600, 24 * 3600),
+  DEPOSIT_RECHECK_SECONDS: int(1, 3600, 30),
+  DEPOSIT_RECHECK_MAX_SECONDS: int(1, 24 * 3600, 900),
+  DEPOSIT_MONITOR_INTERVAL_SECONDS: int(1, 3600, 30),
+  DEPOSIT_MONITOR_BATCH_SIZE: int(1, 5000, 200),
+  DEPOSIT_MONITOR_CONCURRENCY: int(1, 64, 8),
+
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   RUN_SCHEDULED_JOBS: bool(false),
   SENTRY_DSN: optionalUrl(['http', 'https']),
@@ -125,6 +160,12 @@ function productionProblems(config: ParsedEnv): string[] {
   if (config.BLOCKCHAIN_VERIFIER_URL && !config.BLOCKCHAIN_VERIFIER_SECRET) {
     problems.push('BLOCKCHAIN_VERIFIER_SECRET: is required when BLOCKCHAIN_VERIFIER_URL is set');
   }
+  if (!config.BLOCKCHAIN_VERIFIER_URL) {
+    problems.push('BLOCKCHAIN_VERIFIER_URL: is required in production (deposits cannot be confirmed without it)');
+  }
+  for (const asset of config.ASSETS_ENABLED) {
+    if (!config[`DEPOSIT_ADDRESS_${asset}`]) problems.push(`DEPOSIT_ADDRESS_${asset}: is required in production for the enabled asset ${asset}`);
+  }
   if (config.CORS_ORIGIN.includes('*')) {
     problems.push('CORS_ORIGIN: * is not allowed in production (cookies are sent cross-origin)');
   }
@@ -141,6 +182,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const parsed = result.data;
+  const addressProblems = ASSET_CODES.flatMap((asset) => {
+    const value = parsed[`DEPOSIT_ADDRESS_${asset}`];
+    return value !== undefined && canonicalAddress(asset, value) === null ? [`DEPOSIT_ADDRESS_${asset}: must be an address on ${ASSETS[asset].network}`] : [];
+  });
+  if (addressProblems.length > 0) throw new ConfigError(addressProblems);
+  if (parsed.DEPOSIT_RECHECK_MAX_SECONDS < parsed.DEPOSIT_RECHECK_SECONDS) {
+    throw new ConfigError(['DEPOSIT_RECHECK_MAX_SECONDS: must be at least DEPOSIT_RECHECK_SECONDS']);
+  }
   if (parsed.NODE_ENV === 'production') {
     const problems = productionProblems(parsed);
     if (problems.length > 0) throw new ConfigError(problems);

@@ -91,7 +91,9 @@ export function parseDatabaseUrl(databaseUrl: string): PgConnectionFields {
 }
 
 function poolConfig(fields: PgConnectionFields): pg.PoolConfig {
-  return { ...fields, Client: CatalogTypesAsTextClient as unknown as typeof pg.Client };
+  // Prisma reads and writes timestamp columns as UTC; SQL that compares them with now()
+  // (leases, expiries, lockouts) is only right when the session's time zone is UTC too.
+  return { ...fields, options: '-c TimeZone=UTC', Client: CatalogTypesAsTextClient as unknown as typeof pg.Client };
 }
 
 /** Driver adapter for the Prisma runtime client. */

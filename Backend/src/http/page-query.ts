@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { HttpStatus } from '@nestjs/common';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { AppError } from '../errors/error-body';
 
 /** The one pagination query every list endpoint accepts. */
 export class PageQuery {
@@ -18,4 +20,58 @@ export class PageQuery {
   @IsInt()
   @Min(0)
   offset?: number;
+}
+
+/** The one cursor pagination query (newest first); the cursor is opaque to clients. */
+export class CursorPageQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a nextCursor value from a previous page' })
+  cursor?: string;
+}
+
+export function encodeCursor(parts: string[]): string {
+  return Buffer.from(parts.join('|')).toString('base64url');
+}
+
+/** The parts of a cursor made by encodeCursor, checked by `valid`; a 400 naming cursor otherwise. */
+export function decodeCursor(cursor: string, valid: (parts: string[]) => boolean): string[] {
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!valid(parts)) {
+    throw new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Invalid request: cursor', [
+      { field: 'cursor', message: 'cursor must be a nextCursor value from a previous page' },
+    ]);
+  }
+  return parts;
+}
+
+/** Position in a list ordered by (createdAt desc, id desc). */
+export interface TimeCursor {
+  createdAt: Date;
+  id: string;
+}
+
+export function decodeTimeCursor(cursor: string | undefined): TimeCursor | undefined {
+  if (!cursor) return undefined;
+  const [at, id] = decodeCursor(cursor, (p) => p.length === 2 && !Number.isNaN(Date.parse(p[0]!)) && /^[0-9a-f-]{36}$/.test(p[1]!));
+  return { createdAt: new Date(at!), id: id! };
+}
+
+/** Rows were read with limit + 1: a cursor to the next page when there is one. */
+export function nextTimeCursor(rows: TimeCursor[], limit: number): string | null {
+  const last = rows[limit - 1];
+  return rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null;
+}
+
+/** Prisma `where` for the rows after `before` in (createdAt desc, id desc) order. */
+export function afterTimeCursor(before: TimeCursor | undefined) {
+  return before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {};
 }

@@ -7,6 +7,16 @@ import { createLogger } from '../../src/logging/logger';
 
 export const TEST_JWT_SECRET = 'k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGaEiUoPqWe';
 
+/** What NODE_ENV=production requires beyond secrets: a verifier and our address per enabled asset. */
+export function productionRequiredEnv(): Record<string, string> {
+  const { ASSET_CODES, ASSETS } = require('../../src/assets/asset-registry') as typeof import('../../src/assets/asset-registry');
+  return {
+    BLOCKCHAIN_VERIFIER_URL: 'https://verifier.invalid',
+    BLOCKCHAIN_VERIFIER_SECRET: 'Vq3nL8xT2mR7kW4pZ9sB6cF1hJ5dG0aE',
+    ...Object.fromEntries(ASSET_CODES.map((a) => [`DEPOSIT_ADDRESS_${a}`, ASSETS[a].defaults.devAddress])),
+  };
+}
+
 /** Environment every test app starts from; tests override what they exercise. */
 export function testEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   return {

@@ -10,8 +10,8 @@ export interface RunningProcess {
 }
 
 /** Runs a built entry point (dist/...) as a real process, the way the image does. */
-export function runNode(script: string, env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}): RunningProcess {
-  const child = spawn(process.execPath, [path.join(BACKEND_DIR, script)], {
+export function runNode(script: string, env: NodeJS.ProcessEnv, options: { detached?: boolean; args?: string[] } = {}): RunningProcess {
+  const child = spawn(process.execPath, [path.join(BACKEND_DIR, script), ...(options.args ?? [])], {
     cwd: BACKEND_DIR,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

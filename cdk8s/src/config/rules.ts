@@ -2,8 +2,9 @@
  * Cross-field rules a bad configuration breaks. Each rule is stated once, in two forms
  * that a test keeps equivalent: a TypeScript check (used at synth time for the plain
  * manifests) and a Helm condition (rendered into `kryptovault.validate` so `helm install`
- * fails with the same message before anything reaches the cluster).
+ * fails with the same messages, all broken rules at once, before anything reaches the cluster).
  */
+import { ASSET_CODES } from './assets';
 import { checkAgainstSchema } from './schema-dsl';
 import { configSchema, KryptoVaultConfig, PROBES } from './values';
 
@@ -63,11 +64,47 @@ export const RULES: readonly Rule[] = [
     broken: (c) => c.env.REFRESH_COOKIE_SAMESITE === 'none' && c.api.ingress.enabled && !c.api.ingress.tls.enabled,
     helm: 'and (eq .Values.env.REFRESH_COOKIE_SAMESITE "none") .Values.api.ingress.enabled (not .Values.api.ingress.tls.enabled)',
   },
+  {
+    id: 'deposit-recheck-bounds',
+    message: 'env.DEPOSIT_RECHECK_MAX_SECONDS must be >= env.DEPOSIT_RECHECK_SECONDS (the app refuses to start otherwise)',
+    broken: (c) => c.env.DEPOSIT_RECHECK_MAX_SECONDS < c.env.DEPOSIT_RECHECK_SECONDS,
+    helm: 'lt (int .Values.env.DEPOSIT_RECHECK_MAX_SECONDS) (int .Values.env.DEPOSIT_RECHECK_SECONDS)',
+  },
+  {
+    // The chart renders ASSETS_ENABLED from the flags, and the app reads an empty list as "every asset".
+    id: 'assets-one-enabled',
+    message: `at least one of assets.{${ASSET_CODES.join(',')}}.enabled must be true`,
+    broken: (c) => ASSET_CODES.every((code) => !c.assets[code].enabled),
+    helm: `not (or ${ASSET_CODES.map((code) => `.Values.assets.${code}.enabled`).join(' ')})`,
+  },
+  // What the app's production start-up check refuses (Backend/src/config/config.schema.ts),
+  // as far as the values show it: fail the install rather than crash-loop the pods.
+  {
+    id: 'production-needs-verifier-url',
+    message: 'env.NODE_ENV=production needs env.BLOCKCHAIN_VERIFIER_URL: the app refuses to start without it (deposits cannot be confirmed)',
+    broken: (c) => c.env.NODE_ENV === 'production' && c.env.BLOCKCHAIN_VERIFIER_URL === '',
+    helm: 'and (eq .Values.env.NODE_ENV "production") (empty .Values.env.BLOCKCHAIN_VERIFIER_URL)',
+  },
+  {
+    id: 'production-needs-verifier-secret',
+    message: 'env.NODE_ENV=production needs secrets.keys.BLOCKCHAIN_VERIFIER_SECRET (the key of the verifier secret in your Secret): the app refuses to start without it',
+    broken: (c) => c.env.NODE_ENV === 'production' && c.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET === '',
+    helm: 'and (eq .Values.env.NODE_ENV "production") (empty .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET)',
+  },
+  ...ASSET_CODES.map((code): Rule => ({
+    id: `production-needs-deposit-address-${code.toLowerCase()}`,
+    message: `env.NODE_ENV=production needs assets.${code}.address (DEPOSIT_ADDRESS_${code}), or assets.${code}.enabled=false: the app refuses to start without a deposit address for every enabled asset`,
+    broken: (c) => c.env.NODE_ENV === 'production' && c.assets[code].enabled && c.assets[code].address === '',
+    helm: `and (eq .Values.env.NODE_ENV "production") .Values.assets.${code}.enabled (empty .Values.assets.${code}.address)`,
+  })),
 ];
+
+const PROBLEMS_HEADING = 'Invalid KryptoVault configuration:';
+const PROBLEM_PREFIX = '\n  - ';
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid KryptoVault configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`${PROBLEMS_HEADING}${problems.map((p) => `${PROBLEM_PREFIX}${p}`).join('')}`);
     this.name = 'ConfigValidationError';
   }
 }
@@ -81,7 +118,11 @@ export function validateConfig(config: KryptoVaultConfig): void {
   if (problems.length > 0) throw new ConfigValidationError(problems);
 }
 
-/** The `_helpers.tpl` body that fails `helm install` on a broken rule. */
+/** The `_helpers.tpl` body that fails `helm install` listing every broken rule, like validateConfig. */
 export function helmValidateTemplate(): string {
-  return RULES.map((r) => `{{- if ${r.helm} }}\n{{- fail ${JSON.stringify(r.message)} }}\n{{- end }}`).join('\n');
+  return [
+    '{{- $problems := list }}',
+    ...RULES.map((r) => `{{- if ${r.helm} }}\n{{- $problems = append $problems ${JSON.stringify(r.message)} }}\n{{- end }}`),
+    `{{- with $problems }}\n{{- fail (printf "%s%s%s" ${JSON.stringify(PROBLEMS_HEADING)} ${JSON.stringify(PROBLEM_PREFIX)} (join ${JSON.stringify(PROBLEM_PREFIX)} .)) }}\n{{- end }}`,
+  ].join('\n');
 }

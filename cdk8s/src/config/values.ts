@@ -3,6 +3,7 @@
  * `values.schema.json`, the plain-manifest variants and the chart templates all come
  * from this definition (see schema-dsl.ts).
  */
+import { perAsset } from './assets';
 import { blockSchemas, defaults, Infer, s } from './schema-dsl';
 
 /** Kubernetes resource requests/limits (quantities as strings). */
@@ -13,6 +14,11 @@ export interface Resources {
 
 const resources = (description: string, def: Resources) =>
   s.block<Resources>(description, def, blockSchemas.resources);
+
+/** Amounts are decimal strings, as in the app (never floats): quote them in YAML. */
+const DECIMAL_PATTERN = '^[0-9]{1,18}(\\.[0-9]{1,18})?$';
+/** A DECIMAL_PATTERN value of at most 50. */
+const PERCENT_PATTERN = '^(50(\\.0{1,18})?|[1-4]?[0-9](\\.[0-9]{1,18})?)$';
 
 /** Label/annotation keys the chart owns; users may not override them (selectors are immutable). */
 const userLabelMap = {
@@ -26,6 +32,8 @@ export const CRON_PATTERN =
   '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)( ((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)){4})$';
 
 const cronJob = (what: string, d: {
+  /** Entry point the image does not ship yet: the CronJob is suspended by default until it does. */
+  pendingWorker?: string;
   schedule: string;
   startingDeadlineSeconds: number;
   activeDeadlineSeconds: number;
@@ -41,8 +49,10 @@ const cronJob = (what: string, d: {
       default: '',
       pattern: '^([A-Za-z_]+(/[A-Za-z0-9_+-]+)*)?$',
     }),
-    // Suspended by default until the worker entry points (dist/workers/*.js) ship in the image.
-    suspend: s.bool('Suspend the CronJob (no new runs; running Jobs finish). true until the image ships dist/workers/.', true),
+    suspend: s.bool(
+      `Suspend the CronJob (no new runs; running Jobs finish).${d.pendingWorker ? ` true until the image ships ${d.pendingWorker}.` : ''}`,
+      d.pendingWorker !== undefined,
+    ),
     startingDeadlineSeconds: s.int('A run that could not start within this many seconds of its time is skipped.', {
       default: d.startingDeadlineSeconds,
       minimum: 10,
@@ -116,8 +126,27 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     SMTP_SECURE: s.bool('Use implicit TLS for SMTP.', false),
     SMTP_USER: s.string('SMTP user (password comes from the Secret).', { default: '' }),
     SMTP_FROM: s.string('Sender of outgoing mail.', { default: 'KryptoVault <no-reply@kryptovault.local>', minLength: 1 }),
-    BLOCKCHAIN_VERIFIER_URL: s.string('Base URL of the blockchain verifier (empty: deposits wait).', { default: '', pattern: '^(https?://.+)?$' }),
+    BLOCKCHAIN_VERIFIER_URL: s.string('Base URL of the blockchain verifier; required when NODE_ENV=production (its secret: secrets.keys.BLOCKCHAIN_VERIFIER_SECRET).', { default: '', pattern: '^(https?://.+)?$' }),
+    BLOCKCHAIN_VERIFIER_TIMEOUT_MS: s.int('Timeout of one verifier request; a slow verifier leaves deposits waiting.', { default: 5000, minimum: 100, maximum: 60000 }),
+    BLOCKCHAIN_VERIFIER_RETRIES: s.int('Retries of a verifier request on network errors and 5xx only, with jitter.', { default: 2, minimum: 0, maximum: 5 }),
+    DEPOSIT_INTENT_TTL_SECONDS: s.int('An open deposit intent without a transaction hash expires after this.', { default: 86400, minimum: 300, maximum: 2592000 }),
+    DEPOSIT_NOT_FOUND_WINDOW_SECONDS: s.int('A transaction hash the chain does not show for this long is rejected.', { default: 86400, minimum: 60, maximum: 2592000 }),
+    DEPOSIT_RECHECK_SECONDS: s.int('Wait before re-checking a pending deposit; verifier errors back off from here.', { default: 30, minimum: 1, maximum: 3600 }),
+    DEPOSIT_RECHECK_MAX_SECONDS: s.int('Longest backoff between checks (at least DEPOSIT_RECHECK_SECONDS).', { default: 900, minimum: 1, maximum: 86400 }),
+    DEPOSIT_MONITOR_INTERVAL_SECONDS: s.int('Seconds between passes of a looping monitor (--watch, or the API with RUN_SCHEDULED_JOBS); the CronJob runs one pass per schedule instead.', { default: 30, minimum: 1, maximum: 3600 }),
+    DEPOSIT_MONITOR_BATCH_SIZE: s.int('Deposits claimed per batch.', { default: 200, minimum: 1, maximum: 5000 }),
+    DEPOSIT_MONITOR_CONCURRENCY: s.int('Verifier calls in flight per monitor process.', { default: 8, minimum: 1, maximum: 64 }),
   }),
+  assets: s.object('Per-asset deposit settings, rendered into the ConfigMap (ASSETS_ENABLED, DEPOSIT_*_<ASSET>, WITHDRAWAL_MIN_<ASSET>). Addresses are public: they belong here, not in the Secret.', perAsset((code, a) =>
+    s.object(`${code} on ${a.network}.`, {
+      enabled: s.bool('Accept this asset (listed in ASSETS_ENABLED). At least one asset must be enabled.', true),
+      address: s.string(`Our ${a.network} deposit address (DEPOSIT_ADDRESS_${code}); required when enabled and NODE_ENV=production. The app checks its format at start.`, { default: '' }),
+      confirmations: s.int(`Confirmations before a deposit is credited (DEPOSIT_CONFIRMATIONS_${code}).`, { default: a.defaults.confirmations, minimum: 1, maximum: 10000 }),
+      minDeposit: s.string(`Smallest deposit intent accepted, a quoted decimal in ${code} (DEPOSIT_MIN_${code}).`, { default: a.defaults.minDeposit, pattern: DECIMAL_PATTERN }),
+      minWithdrawal: s.string(`Smallest withdrawal accepted, a quoted decimal in ${code} (WITHDRAWAL_MIN_${code}).`, { default: a.defaults.minWithdrawal, pattern: DECIMAL_PATTERN }),
+      tolerancePercent: s.string(`How far (percent, at most 50, quoted) a received amount may differ from the intent's expected amount (DEPOSIT_TOLERANCE_PERCENT_${code}).`, { default: a.defaults.tolerancePercent, pattern: PERCENT_PATTERN }),
+    }),
+  )),
   runScheduledJobs: s.bool('RUN_SCHEDULED_JOBS on the API pods. Keep false: the CronJobs run the jobs. true needs one API replica and both CronJobs suspended.', false),
   gracefulShutdown: s.object('How pods stop without dropping requests.', {
     shutdownDelaySeconds: s.int('After SIGTERM, /readyz answers 503 for this long before the server closes (SHUTDOWN_DELAY_MS), so endpoints and load balancers stop sending traffic. Must exceed the readiness period (5s).', {
@@ -179,6 +208,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
   }),
   earnings: cronJob('daily earnings accrual', {
+    pendingWorker: 'dist/workers/earnings.js',
     schedule: '15 0 * * *',
     startingDeadlineSeconds: 3600,
     activeDeadlineSeconds: 3600,
@@ -210,12 +240,12 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       scrapeTimeout: s.string('Scrape timeout.', { default: '10s', pattern: '^[0-9]+(ms|s|m|h)$' }),
       labels: s.block<Record<string, string>>('Labels your Prometheus selects ServiceMonitors by (e.g. release: kube-prometheus-stack).', {}, blockSchemas.stringMap),
     }),
-    prometheusRule: s.object('PrometheusRule with the alerts (Prometheus Operator CRD; job alerts need kube-state-metrics).', {
+    prometheusRule: s.object('PrometheusRule with the alerts (Prometheus Operator CRD; the job-failure and pod-restart alerts need kube-state-metrics).', {
       enabled: s.bool('Create it.', false),
       labels: s.block<Record<string, string>>('Labels your Prometheus selects rules by.', {}, blockSchemas.stringMap),
       errorRatePercent: s.int('Alert when 5xx responses exceed this percentage over 5 minutes.', { default: 5, minimum: 1, maximum: 100 }),
       p99LatencyMilliseconds: s.int('Alert when p99 latency exceeds this over 5 minutes.', { default: 1000, minimum: 10 }),
-      depositMonitorStaleMinutes: s.int('Alert when the deposit monitor had no successful run for this long.', { default: 15, minimum: 2 }),
+      depositMonitorStaleMinutes: s.int('Alert when no deposit-monitor pass succeeded for this long, or none ever did.', { default: 15, minimum: 2 }),
       podRestartsPerHour: s.int('Alert when a pod restarts more than this per hour.', { default: 3, minimum: 1 }),
     }),
   }),

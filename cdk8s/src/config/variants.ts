@@ -2,9 +2,24 @@
  * Concrete configurations: the plain-manifest variants in `k8s/` and the ready-made
  * values files in `charts/kryptovault/ci/` come from these.
  */
+import { perAsset } from './assets';
 import { defaultConfig, KryptoVaultConfig } from './values';
 
 type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+
+/** Placeholder deposit addresses: valid for their chain, never ours (the registry's dev addresses). */
+const exampleAddresses = () => perAsset((_code, a) => ({ address: a.defaults.devAddress }));
+
+/**
+ * What an install with NODE_ENV=production must add to the chart defaults (rules.ts): the
+ * verifier URL and a deposit address per enabled asset. These values are examples to
+ * replace: the host does not exist and the addresses are not ours. The
+ * production variant and every ci/ values file start from them.
+ */
+export const productionExampleSettings = (): DeepPartial<KryptoVaultConfig> => ({
+  env: { BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example' },
+  assets: exampleAddresses(),
+});
 
 /** Deep merge where maps of the schema merge and lists/blocks replace. */
 export function withOverrides(base: KryptoVaultConfig, overrides: DeepPartial<KryptoVaultConfig>): KryptoVaultConfig {
@@ -54,6 +69,8 @@ export function devVariant(): Variant {
         SMTP_HOST: 'localhost',
         SMTP_PORT: 1025,
       },
+      // No verifier in dev: deposits wait. Addresses let deposit intents be created.
+      assets: exampleAddresses(),
       otel: { endpoint: 'http://kryptovault-otel-collector:4318' },
       api: {
         replicaCount: 1,
@@ -71,11 +88,11 @@ export function devVariant(): Variant {
 export function productionVariant(): Variant {
   return {
     name: 'production',
-    description: 'Production example: autoscaled API behind a TLS Ingress, NetworkPolicy, Prometheus Operator objects; no database, secrets from an existing Secret.',
+    description: 'Production example: autoscaled API behind a TLS Ingress, NetworkPolicy, Prometheus Operator objects; no database, secrets from an existing Secret. Replace the example verifier URL and deposit addresses (DEPOSIT_ADDRESS_*) with yours.',
     releaseName: 'kryptovault',
     namespace: 'kryptovault',
     devStack: false,
-    config: withOverrides(defaultConfig(), {
+    config: withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), {
       image: { repository: 'ghcr.io/kryptovault/backend', pullPolicy: 'IfNotPresent' },
       env: {
         CORS_ORIGIN: 'https://app.kryptovault.example',
@@ -84,7 +101,6 @@ export function productionVariant(): Variant {
         SMTP_HOST: 'smtp.kryptovault.example',
         SMTP_USER: 'no-reply@kryptovault.example',
         SMTP_FROM: 'KryptoVault <no-reply@kryptovault.example>',
-        BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example',
       },
       secrets: {
         existingSecret: 'kryptovault-secrets',

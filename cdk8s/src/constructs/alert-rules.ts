@@ -3,10 +3,18 @@
  * by the dev Prometheus' rule file, and checked by `promtool check rules` in the tests.
  *
  * HTTP metrics come from the app (`http_requests_total`, `http_request_duration_seconds`
- * with a `status_code` label); job and restart signals come from kube-state-metrics,
- * because a CronJob pod is gone before Prometheus could scrape it.
+ * with a `status_code` label). Job success comes from the app too: the API reads every
+ * pass's outcome from the database (`kryptovault_job_*{worker}`), so it covers CronJob pods
+ * that exit before any scrape. Job failures and restarts come from kube-state-metrics,
+ * which also sees pods killed before the app could record anything.
  */
 import type { AlertRulesProps } from './monitoring-props';
+
+/** The app's `worker` label of the deposit monitor (Backend/src/jobs/job-metrics.ts). */
+const DEPOSIT_MONITOR_WORKER = 'deposit-monitor';
+
+/** A failed Job stays in the CronJob's history until newer failures replace it: alert on recent ones only. */
+const FAILED_JOB_RECENT_SECONDS = 3600;
 
 export interface RuleGroup {
   name: string;
@@ -17,6 +25,7 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
   const ns = props.context.namespace;
   const t = props.thresholds;
   const api = `namespace="${ns}",job="${props.apiJob}"`;
+  const jobs = `namespace="${ns}",job_name=~"(${props.depositMonitorCronJob}|${props.earningsCronJob})-[0-9]+|${props.migrationJob}"`;
   return [
     {
       name: `${props.name}.rules`,
@@ -49,23 +58,25 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
           annotations: { summary: 'No KryptoVault API target is up', description: 'Prometheus cannot scrape any API pod.' },
         },
         {
+          // The gauge is 0 until a pass succeeds, so "never" is as stale as it gets. `for`
+          // gives a new install time for its first pass (the CronJob runs every few minutes).
           alert: 'KryptoVaultDepositMonitorStale',
-          expr: `time() - max(kube_cronjob_status_last_successful_time{namespace="${ns}",cronjob="${props.depositMonitorCronJob}"}) > 60 * ${t.depositMonitorStaleMinutes}`,
-          for: '2m',
+          expr: `time() - max(kryptovault_job_last_success_timestamp_seconds{${api},worker="${DEPOSIT_MONITOR_WORKER}"}) > 60 * ${t.depositMonitorStaleMinutes}`,
+          for: '5m',
           labels: { severity: 'critical' },
           annotations: {
             summary: 'Deposit monitor has not succeeded recently',
-            description: 'No successful deposit-monitor run for {{ $value | humanizeDuration }}; deposits are not being confirmed.',
+            description: 'No successful deposit-monitor pass for {{ $value | humanizeDuration }} (decades: none ever succeeded); deposits are not being confirmed.',
           },
         },
         {
           alert: 'KryptoVaultJobFailed',
-          expr: `max by (job_name) (kube_job_status_failed{namespace="${ns}",job_name=~"(${props.depositMonitorCronJob}|${props.earningsCronJob})-[0-9]+|${props.migrationJob}"}) > 0`,
+          expr: `max by (job_name) (kube_job_status_failed{${jobs}} > 0 and on (job_name) (time() - kube_job_status_start_time{${jobs}} < ${FAILED_JOB_RECENT_SECONDS}))`,
           for: '1m',
           labels: { severity: 'warning' },
           annotations: {
             summary: 'A KryptoVault job failed',
-            description: 'Job {{ $labels.job_name }} has failed pods; check its logs.',
+            description: 'Job {{ $labels.job_name }}, started within the last hour, has failed pods; check its logs.',
           },
         },
         {

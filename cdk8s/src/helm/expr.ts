@@ -138,6 +138,14 @@ export function asString(value: number | boolean): string {
   return derive(value, (v) => String(v), (e) => `${e} | toString`, 'str');
 }
 
+/** The names whose flag holds, joined by `sep` (`BTC,ETH` from per-asset `enabled` flags). */
+export function joinWhere(items: ReadonlyArray<readonly [string, boolean]>, sep: string): string {
+  const kept = items.filter(([, flag]) => flag !== false);
+  if (!kept.some(([, flag]) => isDeferred(flag))) return kept.map(([name]) => name).join(sep);
+  const parts = kept.map(([name, flag]) => (isDeferred(flag) ? `(ternary ${JSON.stringify(name)} "" (${exprOf(flag)}))` : JSON.stringify(name)));
+  return token<string>('str', `list ${parts.join(' ')} | compact | join ${JSON.stringify(sep)}`);
+}
+
 /** `value` when `flag` holds, otherwise the key is left out. */
 export function when<T>(flag: boolean, value: T): T | undefined {
   if (isDeferred(flag)) return { [COND_KEY]: exprOf(flag), value } as unknown as T;

@@ -9,7 +9,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import * as YAML from 'yaml';
 import { SchemaNode } from '../config/schema-dsl';
 import { configSchema, defaultConfig, KryptoVaultConfig } from '../config/values';
-import { Variant, VARIANTS } from '../config/variants';
+import { productionExampleSettings, Variant, VARIANTS } from '../config/variants';
 import { concreteContext, helmContext, objectMeta } from '../constructs/context';
 import { token } from '../helm/expr';
 import { conditionOf, templateFileOf } from '../helm/object-options';
@@ -172,13 +172,13 @@ function chartYaml(): string {
 
 /**
  * The values matrix `helm lint`/`helm template` run against (chart CI): the two variants'
- * full configs plus files that switch on every optional object and the unusual paths.
+ * full configs plus files that switch on every optional object and the unusual paths. Those
+ * run in production mode (the default), so each also carries the settings it requires;
+ * none of them sets `env` or `assets` itself.
  */
 export function ciValues(): Array<[string, unknown]> {
   const [dev, production] = VARIANTS();
-  return [
-    ['dev', dev.config],
-    ['production', production.config],
+  const partials: Array<[string, object]> = [
     ['autoscaling', { api: { autoscaling: { enabled: true, minReplicas: 3, maxReplicas: 12, targetCPUUtilizationPercentage: 60 } } }],
     [
       'ingress-tls',
@@ -219,7 +219,7 @@ export function ciValues(): Array<[string, unknown]> {
         image: { repository: 'registry.example.org/kv/backend', digest: `sha256:${'a'.repeat(64)}`, pullPolicy: 'Always' },
         imagePullSecrets: [{ name: 'registry-creds' }],
         serviceAccount: { create: false, name: 'kv-runner' },
-        secrets: { existingSecret: 'kv-env', keys: { REDIS_URL: 'redis-url', SENTRY_DSN: 'sentry', SMTP_PASSWORD: 'smtp', BLOCKCHAIN_VERIFIER_SECRET: '' } },
+        secrets: { existingSecret: 'kv-env', keys: { REDIS_URL: 'redis-url', SENTRY_DSN: 'sentry', SMTP_PASSWORD: 'smtp', BLOCKCHAIN_VERIFIER_SECRET: 'verifier-secret' } },
         commonLabels: { team: 'payments' },
         commonAnnotations: { 'owner.example.org/contact': 'payments@example.org' },
         podLabels: { 'sidecar.istio.io/inject': 'false' },
@@ -241,6 +241,11 @@ export function ciValues(): Array<[string, unknown]> {
         monitoring: { scrapeAnnotations: false },
       },
     ],
+  ];
+  return [
+    ['dev', dev.config],
+    ['production', production.config],
+    ...partials.map(([name, values]): [string, unknown] => [name, { ...productionExampleSettings(), ...values }]),
   ];
 }
 

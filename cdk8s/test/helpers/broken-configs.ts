@@ -1,5 +1,10 @@
-/** One breaking example per cross-field rule; synth (constructs.test) and helm (helm.test) must both refuse each. */
-export const BROKEN_BY_RULE = {
+/**
+ * One breaking example per cross-field rule, applied over the defaults plus
+ * productionExampleSettings(); synth (constructs.test) and helm (helm.test) must both refuse each.
+ */
+import { ASSET_CODES, perAsset } from '../../src/config/assets';
+
+export const BROKEN_BY_RULE: Record<string, object> = {
   'pdb-needs-two-replicas': { api: { replicaCount: 1 } },
   'hpa-bounds': { api: { autoscaling: { enabled: true, minReplicas: 4, maxReplicas: 3 } } },
   'scheduled-jobs-single-runner': { runScheduledJobs: true },
@@ -7,4 +12,9 @@ export const BROKEN_BY_RULE = {
   'grace-period-covers-shutdown': { gracefulShutdown: { terminationGracePeriodSeconds: 40 } },
   'service-account-name-when-not-created': { serviceAccount: { create: false } },
   'production-needs-secure-cookies': { env: { REFRESH_COOKIE_SAMESITE: 'none' }, api: { ingress: { enabled: true, tls: { enabled: false } } } },
-} as const;
+  'deposit-recheck-bounds': { env: { DEPOSIT_RECHECK_SECONDS: 600, DEPOSIT_RECHECK_MAX_SECONDS: 300 } },
+  'assets-one-enabled': { assets: perAsset(() => ({ enabled: false })) },
+  'production-needs-verifier-url': { env: { BLOCKCHAIN_VERIFIER_URL: '' } },
+  'production-needs-verifier-secret': { secrets: { keys: { BLOCKCHAIN_VERIFIER_SECRET: '' } } },
+  ...Object.fromEntries(ASSET_CODES.map((code) => [`production-needs-deposit-address-${code.toLowerCase()}`, { assets: { [code]: { address: '' } } }])),
+};

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as YAML from 'yaml';
+import { productionExampleSettings } from '../../src/config/variants';
 import { repoRoot } from '../../src/paths';
 import { run, RunResult, runOk } from './tools';
 
@@ -25,16 +26,29 @@ export function valuesFile(values: unknown): string {
   return file;
 }
 
+/**
+ * The settings the chart's defaults (production mode) require, as a values file: every
+ * render starts from it, as every real install must, unless `defaultsOnly` is set.
+ */
+let productionExampleFile: string | undefined;
+export function productionExampleValuesFile(): string {
+  productionExampleFile ??= valuesFile(productionExampleSettings());
+  return productionExampleFile;
+}
+
 export interface TemplateOptions {
   release?: string;
   namespace?: string;
   valuesFiles?: string[];
   values?: unknown;
   chartDir?: string;
+  /** Render the chart's defaults alone, without productionExampleSettings(). */
+  defaultsOnly?: boolean;
 }
 
 function templateArgs(o: TemplateOptions): string[] {
   const args = ['template', o.release ?? 'kryptovault', o.chartDir ?? CHART_DIR, '--namespace', o.namespace ?? 'default'];
+  if (!o.defaultsOnly) args.push('-f', productionExampleValuesFile());
   for (const f of o.valuesFiles ?? []) args.push('-f', f);
   if (o.values !== undefined) args.push('-f', valuesFile(o.values));
   return args;

@@ -56,25 +56,59 @@
 
 {{/* Cross-field rules (cdk8s/src/config/rules.ts): fail before anything reaches the cluster. */}}
 {{- define "kryptovault.validate" -}}
+{{- $problems := list }}
 {{- if and .Values.api.pdb.enabled (lt (int (ternary .Values.api.autoscaling.minReplicas .Values.api.replicaCount .Values.api.autoscaling.enabled)) 2) }}
-{{- fail "api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing" }}
+{{- $problems = append $problems "api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing" }}
 {{- end }}
 {{- if and .Values.api.autoscaling.enabled (lt (int .Values.api.autoscaling.maxReplicas) (int .Values.api.autoscaling.minReplicas)) }}
-{{- fail "api.autoscaling.maxReplicas must be >= api.autoscaling.minReplicas" }}
+{{- $problems = append $problems "api.autoscaling.maxReplicas must be >= api.autoscaling.minReplicas" }}
 {{- end }}
 {{- if and .Values.runScheduledJobs (or .Values.api.autoscaling.enabled (ne (int .Values.api.replicaCount) 1) (not .Values.depositMonitor.suspend) (not .Values.earnings.suspend)) }}
-{{- fail "runScheduledJobs=true makes every API replica run the jobs: it needs api.replicaCount=1, autoscaling off and both CronJobs suspended (the CronJobs are the supported way)" }}
+{{- $problems = append $problems "runScheduledJobs=true makes every API replica run the jobs: it needs api.replicaCount=1, autoscaling off and both CronJobs suspended (the CronJobs are the supported way)" }}
 {{- end }}
 {{- if le (int .Values.gracefulShutdown.shutdownDelaySeconds) 5 }}
-{{- fail "gracefulShutdown.shutdownDelaySeconds must be greater than the readiness probe period (5s) so endpoints drop the pod before the server closes" }}
+{{- $problems = append $problems "gracefulShutdown.shutdownDelaySeconds must be greater than the readiness probe period (5s) so endpoints drop the pod before the server closes" }}
 {{- end }}
 {{- if le (int .Values.gracefulShutdown.terminationGracePeriodSeconds) (add (int .Values.gracefulShutdown.shutdownDelaySeconds) (int .Values.gracefulShutdown.drainTimeoutSeconds)) }}
-{{- fail "gracefulShutdown.terminationGracePeriodSeconds must be greater than shutdownDelaySeconds + drainTimeoutSeconds, or the kubelet kills requests in flight" }}
+{{- $problems = append $problems "gracefulShutdown.terminationGracePeriodSeconds must be greater than shutdownDelaySeconds + drainTimeoutSeconds, or the kubelet kills requests in flight" }}
 {{- end }}
 {{- if and (not .Values.serviceAccount.create) (empty .Values.serviceAccount.name) }}
-{{- fail "serviceAccount.name must name an existing ServiceAccount when serviceAccount.create is false" }}
+{{- $problems = append $problems "serviceAccount.name must name an existing ServiceAccount when serviceAccount.create is false" }}
 {{- end }}
 {{- if and (eq .Values.env.REFRESH_COOKIE_SAMESITE "none") .Values.api.ingress.enabled (not .Values.api.ingress.tls.enabled) }}
-{{- fail "env.REFRESH_COOKIE_SAMESITE=none needs HTTPS; with an Ingress keep api.ingress.tls.enabled=true" }}
+{{- $problems = append $problems "env.REFRESH_COOKIE_SAMESITE=none needs HTTPS; with an Ingress keep api.ingress.tls.enabled=true" }}
+{{- end }}
+{{- if lt (int .Values.env.DEPOSIT_RECHECK_MAX_SECONDS) (int .Values.env.DEPOSIT_RECHECK_SECONDS) }}
+{{- $problems = append $problems "env.DEPOSIT_RECHECK_MAX_SECONDS must be >= env.DEPOSIT_RECHECK_SECONDS (the app refuses to start otherwise)" }}
+{{- end }}
+{{- if not (or .Values.assets.BTC.enabled .Values.assets.ETH.enabled .Values.assets.USDT.enabled .Values.assets.SOL.enabled .Values.assets.BNB.enabled .Values.assets.TRX.enabled) }}
+{{- $problems = append $problems "at least one of assets.{BTC,ETH,USDT,SOL,BNB,TRX}.enabled must be true" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") (empty .Values.env.BLOCKCHAIN_VERIFIER_URL) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs env.BLOCKCHAIN_VERIFIER_URL: the app refuses to start without it (deposits cannot be confirmed)" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") (empty .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs secrets.keys.BLOCKCHAIN_VERIFIER_SECRET (the key of the verifier secret in your Secret): the app refuses to start without it" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.BTC.enabled (empty .Values.assets.BTC.address) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs assets.BTC.address (DEPOSIT_ADDRESS_BTC), or assets.BTC.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.ETH.enabled (empty .Values.assets.ETH.address) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs assets.ETH.address (DEPOSIT_ADDRESS_ETH), or assets.ETH.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.USDT.enabled (empty .Values.assets.USDT.address) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs assets.USDT.address (DEPOSIT_ADDRESS_USDT), or assets.USDT.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.SOL.enabled (empty .Values.assets.SOL.address) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs assets.SOL.address (DEPOSIT_ADDRESS_SOL), or assets.SOL.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.BNB.enabled (empty .Values.assets.BNB.address) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs assets.BNB.address (DEPOSIT_ADDRESS_BNB), or assets.BNB.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.TRX.enabled (empty .Values.assets.TRX.address) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs assets.TRX.address (DEPOSIT_ADDRESS_TRX), or assets.TRX.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}
+{{- end }}
+{{- with $problems }}
+{{- fail (printf "%s%s%s" "Invalid KryptoVault configuration:" "\n  - " (join "\n  - " .)) }}
 {{- end }}
 {{- end }}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma, type AssetCode, type LedgerEntryType } from '@prisma/client';
+import { PrismaService } from '../database/prisma.service';
+import type { Db } from '../users/users.repository';
+import type { Decimal } from '../assets/amounts';
+
+export interface Posting {
+  accountId: string;
+  type: LedgerEntryType;
+  /** Signed: the database checks the sign per type and refuses an overdraft. */
+  amount: Decimal;
+  /** Derived from the referenced record (the database checks it): deposit:<id>, withdrawal:<id>:hold ... */
+  idempotencyKey: string;
+  depositId?: string;
+  withdrawalId?: string;
+  investmentId?: string;
+  description?: string;
+}
+
+export interface LedgerRow {
+  id: string;
+  seq: bigint;
+  type: LedgerEntryType;
+  amount: string;
+  balanceAfter: string;
+  depositId: string | null;
+  withdrawalId: string | null;
+  investmentId: string | null;
+  description: string | null;
+  createdAt: Date;
+}
+
+/**
+ * Every query on accounts and ledger entries. Balances change only by inserting entries:
+ * the database applies them to Account.balance (money migration), so this class never
+ * writes a balance.
+ */
+@Injectable()
+export class LedgerRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(fn, { maxWait: 10_000, timeout: 30_000 });
+  }
+
+  /** The (user, asset) account's id, created at zero on first use. */
+  async ensureAccount(userId: string, asset: AssetCode, db: Db = this.prisma): Promise<string> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        WITH created AS (
+          INSERT INTO "Account" ("id", "userId", "asset") VALUES (gen_random_uuid(), ${userId}::uuid, ${asset}::"AssetCode")
+          ON CONFLICT ("userId", "asset") DO NOTHING RETURNING "id")
+        SELECT "id" FROM created
+        UNION ALL
+        SELECT "id" FROM "Account" WHERE "userId" = ${userId}::uuid AND "asset" = ${asset}::"AssetCode"`;
+      if (rows[0]) return rows[0].id;
+      // A concurrent creator committed after this statement's snapshot: read again.
+    }
+    throw new Error(`account for ${asset} could not be created`);
+  }
+
+  /** Locks the account row until the transaction ends and returns its balance (spend checks). */
+  async lockBalance(accountId: string, tx: Prisma.TransactionClient): Promise<Decimal> {
+    const rows = await tx.$queryRaw<{ balance: Decimal }[]>`SELECT "balance" FROM "Account" WHERE "id" = ${accountId}::uuid FOR UPDATE`;
+    return rows[0]!.balance;
+  }
+
+  async post(posting: Posting, db: Db): Promise<void> {
+    await db.ledgerEntry.create({
+      data: {
+        accountId: posting.accountId,
+        type: posting.type,
+        amount: posting.amount,
+        idempotencyKey: posting.idempotencyKey,
+        depositId: posting.depositId,
+        withdrawalId: posting.withdrawalId,
+        investmentId: posting.investmentId,
+        description: posting.description,
+      },
+    });
+  }
+
+  balances(userId: string): Promise<{ asset: AssetCode; balance: Decimal }[]> {
+    return this.prisma.account.findMany({ where: { userId }, select: { asset: true, balance: true } });
+  }
+
+  /**
+   * One page of an account's history, newest first, with the balance after each entry
+   * (a running sum in seq order, which is the order entries were applied: see the money migration).
+   */
+  history(userId: string, asset: AssetCode, options: { limit: number; beforeSeq?: bigint }): Promise<LedgerRow[]> {
+    const before = options.beforeSeq === undefined ? Prisma.empty : Prisma.sql`AND "seq" < ${options.beforeSeq}`;
+    return this.prisma.$queryRaw<LedgerRow[]>`
+      SELECT * FROM (
+        SELECT e."id", e."seq", e."type", e."amount"::text AS "amount",
+               (SUM(e."amount") OVER (ORDER BY e."seq"))::text AS "balanceAfter",
+               e."depositId", e."withdrawalId", e."investmentId", e."description", e."createdAt"
+          FROM "LedgerEntry" e JOIN "Account" a ON a."id" = e."accountId"
+         WHERE a."userId" = ${userId}::uuid AND a."asset" = ${asset}::"AssetCode") entries
+       WHERE TRUE ${before}
+       ORDER BY "seq" DESC
+       LIMIT ${options.limit}`;
+  }
+}

@@ -1,0 +1,20 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_LOGGER } from '../config/config.module';
+import { MetricsService } from '../metrics/metrics.service';
+import { registerJobStatusMetrics } from './job-metrics';
+import { JobStatusRepository } from './job-status.repository';
+
+/** The JobStatus table and the /metrics view of it. */
+@Module({ providers: [JobStatusRepository], exports: [JobStatusRepository] })
+export class JobsStatusModule implements OnModuleInit {
+  constructor(
+    private readonly repo: JobStatusRepository,
+    private readonly metrics: MetricsService,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit() {
+    registerJobStatusMetrics(this.metrics.registry, this.repo, this.logger);
+  }
+}

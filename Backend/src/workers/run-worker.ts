@@ -1,0 +1,66 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AppModule } from '../app.module';
+import { ConfigError, loadConfig, type AppConfig } from '../config/config.schema';
+import { DepositMonitorService } from '../deposits/deposit-monitor.service';
+import { JobLoop } from '../jobs/job-loop';
+import { createLogger, PinoNestLogger } from '../logging/logger';
+import { stopTracing } from '../tracing/tracing';
+
+/** Every worker: its name (the CronJob's and the metrics' `worker` label), its pass, its --watch interval. */
+export const WORKERS = {
+  'deposit-monitor': {
+    pass: (app: INestApplicationContext) => app.get(DepositMonitorService).runPass(),
+    intervalSeconds: (config: AppConfig) => config.DEPOSIT_MONITOR_INTERVAL_SECONDS,
+  },
+} as const;
+export type WorkerName = keyof typeof WORKERS;
+
+/**
+ * `node dist/workers/<name>.js` (and `node dist/main.js --worker=<name>`): one pass, then
+ * exit 0 (a CronJob run) or 1 when the pass failed; with --watch, a pass every interval
+ * until SIGTERM. Tracing is started by the entry point before this module loads.
+ */
+export async function runWorker(name: string, args: string[]): Promise<void> {
+  const worker = WORKERS[name as WorkerName];
+  if (!worker) {
+    process.stderr.write(`unknown worker "${name}"; known: ${Object.keys(WORKERS).join(', ')}\n`);
+    process.exit(2);
+  }
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config).child({ worker: name });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), { logger: new PinoNestLogger(logger), abortOnError: false });
+  const finish = async (code: number) => {
+    await app.close().catch(() => undefined);
+    await stopTracing();
+    logger.flush();
+    process.exit(code);
+  };
+
+  if (!args.includes('--watch')) {
+    const ok = await worker.pass(app).then(
+      () => true,
+      () => false, // already logged and recorded by the pass
+    );
+    await finish(ok ? 0 : 1);
+    return;
+  }
+  const loop = new JobLoop(name, worker.intervalSeconds(config), () => worker.pass(app), logger);
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping after the current pass');
+    void loop.stop().then(() => finish(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  loop.start();
+  logger.info({ intervalSeconds: worker.intervalSeconds(config) }, 'worker watching');
+}
