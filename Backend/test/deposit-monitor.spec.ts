@@ -1,0 +1,212 @@
+import { DepositMonitorService } from '../src/deposits/deposit-monitor.service';
+import { startTestApp } from './harness/app';
+import { runNode } from './harness/process';
+import { ETH_ADDRESS, randomTxHash, startMoneyTestEnv, type MoneyTestEnv, type TestUser } from './harness/money';
+
+/**
+ * The deposit monitor against the verifier double, faults included: outages leave deposits
+ * waiting (never rejected or credited), verdicts are applied once.
+ */
+describe('deposit monitor', () => {
+  let env: MoneyTestEnv;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    env = await startMoneyTestEnv({ DEPOSIT_NOT_FOUND_WINDOW_SECONDS: '60' });
+    user = await env.newUser();
+  });
+  afterAll(() => env.close());
+
+  /** A SUBMITTED ETH deposit expecting `amount`, due now. */
+  async function submitted(amount = '1'): Promise<{ id: string; txHash: string }> {
+    const opened = await env.api.post('/deposits', { asset: 'ETH', amount }, { token: user.token });
+    const txHash = randomTxHash('ETH');
+    const res = await env.api.post(`/deposits/${opened.body.id}/tx`, { txHash }, { token: user.token });
+    if (res.status !== 200) throw new Error(res.text);
+    return { id: opened.body.id, txHash };
+  }
+  const row = async (id: string) =>
+    (
+      await env.db.pool.query(
+        `SELECT status, confirmations, "receivedAmount"::text AS received, "rejectionReason" AS reason, "lastCheckResult" AS result, "consecutiveErrors" AS errors,
+                "notFoundSince" IS NOT NULL AS "notFound", "nextCheckAt" > now() AS "deferred"
+           FROM "Deposit" WHERE id = $1`,
+        [id],
+      )
+    ).rows[0];
+  /** Makes every waiting deposit due now (instead of sleeping through backoffs). */
+  const makeDue = () => env.db.pool.query(`UPDATE "Deposit" SET "nextCheckAt" = now() - interval '1 second' WHERE status IN ('SUBMITTED', 'CONFIRMING')`);
+  const entries = async (id: string) => (await env.db.pool.query(`SELECT count(*)::int AS n FROM "LedgerEntry" WHERE "depositId" = $1`, [id])).rows[0].n;
+
+  it.each([
+    ['HTTP 500 (after every retry)', { kind: 'status', status: 500 }, 'http_5xx'],
+    ['a timeout', { kind: 'delay', ms: 2500 }, 'timeout'],
+    ['malformed JSON', { kind: 'malformed' }, 'invalid_response'],
+    ['a reset connection', { kind: 'reset' }, 'network'],
+  ] as const)('%s leaves the deposit waiting with backoff, never rejected or credited', async (_name, behaviour, kind) => {
+    const { id, txHash } = await submitted();
+    env.verifier.setTx('ETH', txHash, { confirmations: 12, amount: '1', toAddress: ETH_ADDRESS });
+    env.verifier.setBehaviour(txHash, behaviour);
+    await makeDue();
+    const summary = await env.monitorPass();
+    expect(summary.verifierErrors).toBeGreaterThanOrEqual(1);
+    expect(await row(id)).toMatchObject({ status: 'SUBMITTED', errors: 1, result: `verifier ${kind}`, deferred: true, received: null });
+    const metrics = await (await fetch(`${env.app.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`kryptovault_verifier_errors_total\\{kind="${kind}"\\} [1-9]`));
+    // the verifier recovers: credited once
+    env.verifier.setBehaviour(txHash, null);
+    await makeDue();
+    await env.monitorPass();
+    expect(await row(id)).toMatchObject({ status: 'CREDITED', received: '1.000000000000000000', errors: 0 });
+    expect(await entries(id)).toBe(1);
+  });
+
+  it('a wrong verifier secret (401) is an error the deposit waits through, counted as unauthorized', async () => {
+    const { id, txHash } = await submitted();
+    env.verifier.setTx('ETH', txHash, { confirmations: 12, amount: '1', toAddress: ETH_ADDRESS });
+    const wrong = await startTestApp({ ...env.workerEnv, BLOCKCHAIN_VERIFIER_SECRET: 'not-the-verifier-secret-at-all' });
+    try {
+      await makeDue();
+      await wrong.app.get(DepositMonitorService).runPass();
+      expect(await row(id)).toMatchObject({ status: 'SUBMITTED', result: 'verifier unauthorized', received: null });
+      expect(await (await fetch(`${wrong.baseUrl}/metrics`)).text()).toMatch(/kryptovault_verifier_errors_total\{kind="unauthorized"\} [1-9]/);
+    } finally {
+      await wrong.close();
+    }
+  });
+
+  it('money sent to another address, or an amount outside the tolerance, is REJECTED with the reason and nothing is credited', async () => {
+    const elsewhere = await submitted('1');
+    env.verifier.setTx('ETH', elsewhere.txHash, { confirmations: 12, amount: '1', toAddress: '0x1111111111111111111111111111111111111111' });
+    const tooLittle = await submitted('1');
+    env.verifier.setTx('ETH', tooLittle.txHash, { confirmations: 12, amount: '0.98', toAddress: ETH_ADDRESS });
+    const tooMuch = await submitted('1');
+    env.verifier.setTx('ETH', tooMuch.txHash, { confirmations: 12, amount: '1.02', toAddress: ETH_ADDRESS });
+    const chainSays = await submitted('1');
+    env.verifier.setTx('ETH', chainSays.txHash, { status: 'MISMATCH', confirmations: 0, amount: null, toAddress: null, reason: 'token transfer of another contract' });
+    await makeDue();
+    await env.monitorPass();
+    for (const d of [elsewhere, tooLittle, tooMuch, chainSays]) {
+      expect(await row(d.id)).toMatchObject({ status: 'REJECTED', received: null, result: 'MISMATCH' });
+      expect(await entries(d.id)).toBe(0);
+    }
+    expect((await row(elsewhere.id)).reason).toMatch(/another address/i);
+    expect((await row(tooLittle.id)).reason).toMatch(/0\.98/);
+    expect((await row(chainSays.id)).reason).toMatch(/another contract/);
+    const notes = await env.api.get('/notifications', { token: user.token });
+    expect(notes.body.items.filter((n: { title: string }) => n.title === 'Deposit rejected').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('CONFIRMED with fewer confirmations than the asset needs is only PENDING', async () => {
+    const { id, txHash } = await submitted();
+    env.verifier.setTx('ETH', txHash, { status: 'CONFIRMED', confirmations: 5, amount: '1', toAddress: ETH_ADDRESS });
+    await makeDue();
+    await env.monitorPass();
+    expect(await row(id)).toMatchObject({ status: 'CONFIRMING', confirmations: 5, received: null });
+  });
+
+  it('NOT_FOUND waits, then the transaction appears and is credited', async () => {
+    const { id, txHash } = await submitted();
+    await makeDue();
+    await env.monitorPass();
+    expect(await row(id)).toMatchObject({ status: 'SUBMITTED', result: 'NOT_FOUND', notFound: true });
+    env.verifier.setTx('ETH', txHash, { confirmations: 12, amount: '1', toAddress: ETH_ADDRESS });
+    await makeDue();
+    await env.monitorPass();
+    expect(await row(id)).toMatchObject({ status: 'CREDITED', notFound: false });
+  });
+
+  it('NOT_FOUND for longer than the window is REJECTED; a hash seen PENDING that disappears goes back to waiting under the same window', async () => {
+    const never = await submitted();
+    const dropped = await submitted();
+    env.verifier.setTx('ETH', dropped.txHash, { confirmations: 2, amount: '1', toAddress: ETH_ADDRESS });
+    await makeDue();
+    await env.monitorPass();
+    expect(await row(dropped.id)).toMatchObject({ status: 'CONFIRMING', confirmations: 2 });
+    // the transaction is dropped from the mempool / reorganized away
+    env.verifier.setTx('ETH', dropped.txHash, { status: 'NOT_FOUND', confirmations: 0, amount: null, toAddress: null });
+    await makeDue();
+    await env.monitorPass();
+    expect(await row(dropped.id)).toMatchObject({ status: 'SUBMITTED', confirmations: 0, notFound: true });
+    // an hour later (the window is 60 s here) both are rejected
+    await env.db.pool.query(`UPDATE "Deposit" SET "notFoundSince" = now() - interval '61 seconds' WHERE id = ANY($1::uuid[])`, [[never.id, dropped.id]]);
+    await makeDue();
+    await env.monitorPass();
+    for (const d of [never, dropped]) expect(await row(d.id)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/not found on the chain/) });
+  });
+
+  it('expires OPEN intents past expiresAt', async () => {
+    const opened = await env.api.post('/deposits', { asset: 'ETH', amount: '1' }, { token: user.token });
+    await env.db.pool.query(`UPDATE "Deposit" SET "expiresAt" = now() - interval '1 second' WHERE id = $1`, [opened.body.id]);
+    expect((await env.monitorPass()).expired).toBeGreaterThanOrEqual(1);
+    expect((await row(opened.body.id)).status).toBe('EXPIRED');
+    const late = await env.api.post(`/deposits/${opened.body.id}/tx`, { txHash: randomTxHash('ETH') }, { token: user.token });
+    expect(late).toMatchObject({ status: 409, body: { error: 'DEPOSIT_EXPIRED' } });
+  });
+
+  it('publishes pass metrics, and the database-backed last-success gauge the stale alert reads', async () => {
+    await env.monitorPass();
+    const metrics = await (await fetch(`${env.app.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/kryptovault_deposit_monitor_passes_total\{outcome="success"\} [1-9]/);
+    expect(metrics).toMatch(/kryptovault_deposit_monitor_deposits_total\{result="credited"\} [1-9]/);
+    expect(metrics).toMatch(/kryptovault_verifier_request_duration_seconds_count\{outcome="confirmed"\} [1-9]/);
+    const last = Number(/kryptovault_job_last_success_timestamp_seconds\{worker="deposit-monitor"\} (\S+)/.exec(metrics)?.[1]);
+    expect(Math.abs(last - Date.now() / 1000)).toBeLessThan(120);
+    expect(metrics).toMatch(/kryptovault_job_runs_total\{worker="deposit-monitor",outcome="success"\} [1-9]/);
+  });
+
+  it('the gauge is 0 while no pass ever succeeded, so the stale alert fires on a fresh install', async () => {
+    const fresh = await startMoneyTestEnv();
+    try {
+      const metrics = await (await fetch(`${fresh.app.baseUrl}/metrics`)).text();
+      expect(metrics).toContain('kryptovault_job_last_success_timestamp_seconds{worker="deposit-monitor"} 0');
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  describe('as a process (the CronJob command)', () => {
+    const worker = (extra: Record<string, string> = {}, args: string[] = [], script = 'dist/workers/deposit-monitor.js') =>
+      runNode(script, { ...env.workerEnv, JWT_SECRET: env.app.config.JWT_SECRET, ...extra }, { args });
+
+    it('node dist/workers/deposit-monitor.js does one pass, logs its counts and exits 0; main.js --worker= is the same', async () => {
+      for (const [script, args] of [
+        ['dist/workers/deposit-monitor.js', []],
+        ['dist/main.js', ['--worker=deposit-monitor']],
+      ] as const) {
+        const { id, txHash } = await submitted('2');
+        env.verifier.setTx('ETH', txHash, { confirmations: 12, amount: '2', toAddress: ETH_ADDRESS });
+        await makeDue();
+        const proc = worker({}, [...args], script);
+        const exit = await proc.exited;
+        expect({ script, exit, output: proc.output() }).toMatchObject({ script, exit: { code: 0 } });
+        const line = proc.output().split('\n').find((l) => l.includes('deposit monitor pass finished'))!;
+        expect(JSON.parse(line)).toMatchObject({ worker: 'deposit-monitor', credited: 1, checked: expect.any(Number) });
+        expect(await row(id)).toMatchObject({ status: 'CREDITED' });
+      }
+    });
+
+    it('exits 1 with a clear message on bad configuration, and 1 when the pass fails', async () => {
+      const bad = worker({ DEPOSIT_MONITOR_BATCH_SIZE: '0' });
+      expect((await bad.exited).code).toBe(1);
+      expect(bad.output()).toMatch(/DEPOSIT_MONITOR_BATCH_SIZE: must be at least 1/);
+      const unreachable = worker({ DATABASE_URL: env.db.url.replace(/\/[^/]+$/, '/kv_no_such_database') });
+      expect((await unreachable.exited).code).toBe(1);
+      expect(unreachable.output()).toMatch(/deposit monitor pass failed/);
+    });
+
+    it('--watch runs a pass every interval until SIGTERM, then exits 0', async () => {
+      const { id, txHash } = await submitted('3');
+      const proc = worker({ DEPOSIT_MONITOR_INTERVAL_SECONDS: '1' }, ['--watch']);
+      // not on chain yet: the watcher keeps checking; once it appears, a later pass credits it
+      await new Promise((r) => setTimeout(r, 2500));
+      env.verifier.setTx('ETH', txHash, { confirmations: 12, amount: '3', toAddress: ETH_ADDRESS });
+      const deadline = Date.now() + 30_000;
+      while ((await row(id)).status !== 'CREDITED' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      expect((await row(id)).status).toBe('CREDITED');
+      proc.child.kill('SIGTERM');
+      expect((await proc.exited).code).toBe(0);
+      expect(proc.output().split('\n').filter((l) => l.includes('deposit monitor pass finished')).length).toBeGreaterThanOrEqual(2);
+    });
+  });
+});
