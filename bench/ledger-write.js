@@ -53,7 +53,7 @@ async function main() {
     const insert = (table, account) =>
       pool.query(`INSERT INTO "${table}" (id, "accountId", type, amount, "idempotencyKey") VALUES (gen_random_uuid(), $1, 'ADJUSTMENT', '0.000000000000000001', $2)`, [
         account,
-        `bench-${table}-${seq++}`,
+        `adjustment:bench-${table}-${seq++}`,
       ]);
     const serial = (table) => async () => {
       for (let i = 0; i < ENTRIES; i++) await insert(table, accounts[0]);

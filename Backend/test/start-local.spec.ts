@@ -17,6 +17,8 @@ describe('npm start (start-local)', () => {
       const proc = runNode('dist/local/start-local.js', { LOCAL_DATA_DIR: dataDir, PORT: String(port), LOCAL_POSTGRES_PORT: String(pgPort), LOG_FORMAT: 'json' }, { detached: true });
       try {
         await eventually(async () => ((await statusOf(`http://127.0.0.1:${port}/readyz`)) === 200 ? true : undefined), 120_000, 'readiness');
+        // the local platform runs the jobs too
+        await eventually(() => (proc.output().includes('deposit monitor pass finished') ? true : undefined), 60_000, 'a deposit monitor pass');
         process.kill(-proc.child.pid!, 'SIGINT');
         const { code } = await proc.exited;
         expect(code).toBe(0);

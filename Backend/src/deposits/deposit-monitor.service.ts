@@ -25,6 +25,12 @@ export interface PassSummary {
 const JOB = 'deposit-monitor';
 /** Deposits expired per statement; a pass repeats until none are left. */
 const EXPIRE_BATCH = 1000;
+/**
+ * A pass claims no new batch after this long, so a CronJob run ends well inside its
+ * activeDeadlineSeconds (300 s by default) and records its success; what is left is due
+ * for the next pass.
+ */
+const PASS_CLAIM_BUDGET_MS = 120_000;
 
 /**
  * One pass of the deposit monitor (SPEC §4): expire stale intents, then claim due deposits
@@ -89,7 +95,8 @@ export class DepositMonitorService {
     this.metrics.deposits.inc({ result: 'expired' }, summary.expired);
     // Only deposits due when the pass started: rechecks scheduled during it wait for the next pass.
     const dueBy = await this.repo.now();
-    for (;;) {
+    const claimUntil = Date.now() + PASS_CLAIM_BUDGET_MS;
+    while (Date.now() < claimUntil) {
       const batch = await this.repo.claimDue(this.config.DEPOSIT_MONITOR_BATCH_SIZE, this.leaseSeconds, dueBy);
       if (batch.length === 0) return;
       await forEachWithConcurrency(batch, this.config.DEPOSIT_MONITOR_CONCURRENCY, (deposit) => this.check(deposit, summary));

@@ -2,7 +2,7 @@ import { Gauge, Counter, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { JobStatusRepository } from './job-status.repository';
 
-/** Jobs whose status the API reports even before their first pass (0 = never succeeded). */
+/** Every background job; the API reports each one's status even before its first pass (0 = never succeeded). */
 export const KNOWN_JOBS = ['deposit-monitor'] as const;
 export type JobName = (typeof KNOWN_JOBS)[number];
 

@@ -73,6 +73,8 @@ async function main() {
     ...(process.env.JWT_SECRET ? {} : localSecrets()),
     DATABASE_URL: databaseUrl,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
+    // The local platform is one process: the API runs the jobs (deposit monitor) itself.
+    RUN_SCHEDULED_JOBS: process.env.RUN_SCHEDULED_JOBS ?? 'true',
   };
   const api = spawn(process.execPath, [path.join(BACKEND_DIR, 'dist', 'main.js')], { cwd: BACKEND_DIR, env, stdio: 'inherit' });
   say(`API starting on http://localhost:${process.env.PORT ?? 3000} (Ctrl-C stops everything)`);

@@ -3,18 +3,23 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../app.module';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config.schema';
 import { DepositMonitorService } from '../deposits/deposit-monitor.service';
+import { type JobName } from '../jobs/job-metrics';
 import { JobLoop } from '../jobs/job-loop';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { stopTracing } from '../tracing/tracing';
 
-/** Every worker: its name (the CronJob's and the metrics' `worker` label), its pass, its --watch interval. */
-export const WORKERS = {
+interface Worker {
+  pass(app: INestApplicationContext): Promise<unknown>;
+  intervalSeconds(config: AppConfig): number;
+}
+
+/** Every worker by its job name (the CronJob's and the metrics' `worker` label): its pass, its --watch interval. */
+export const WORKERS: Record<JobName, Worker> = {
   'deposit-monitor': {
-    pass: (app: INestApplicationContext) => app.get(DepositMonitorService).runPass(),
-    intervalSeconds: (config: AppConfig) => config.DEPOSIT_MONITOR_INTERVAL_SECONDS,
+    pass: (app) => app.get(DepositMonitorService).runPass(),
+    intervalSeconds: (config) => config.DEPOSIT_MONITOR_INTERVAL_SECONDS,
   },
-} as const;
-export type WorkerName = keyof typeof WORKERS;
+};
 
 /**
  * `node dist/workers/<name>.js` (and `node dist/main.js --worker=<name>`): one pass, then
@@ -22,7 +27,7 @@ export type WorkerName = keyof typeof WORKERS;
  * until SIGTERM. Tracing is started by the entry point before this module loads.
  */
 export async function runWorker(name: string, args: string[]): Promise<void> {
-  const worker = WORKERS[name as WorkerName];
+  const worker = WORKERS[name as JobName];
   if (!worker) {
     process.stderr.write(`unknown worker "${name}"; known: ${Object.keys(WORKERS).join(', ')}\n`);
     process.exit(2);
