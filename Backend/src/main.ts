@@ -3,7 +3,8 @@ import './tracing/register';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig, type AppConfig } from './config/config.schema';
+import type { AppConfig } from './config/config.schema';
+import { loadConfigOrExit } from './config/load-config-or-exit';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown';
 import { createLogger } from './logging/logger';
 import { stopTracing } from './tracing/tracing';
@@ -36,16 +37,7 @@ function exitOnSignals(app: NestFastifyApplication, config: AppConfig, logger: L
 }
 
 async function main() {
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config);
   const app = await createApp(config, logger);
   exitOnSignals(app, config, logger);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from './harness/postgres';
+import { createTestDatabase, inTransaction as inTx, type TestDatabase } from './harness/postgres';
 
 /**
  * The money invariants live in PostgreSQL (money migration), so they hold for every writer.
@@ -37,20 +37,7 @@ describe('ledger and balance constraints in PostgreSQL (raw SQL)', () => {
   const ledgerSum = async (accountId: string) =>
     (await db.pool.query(`SELECT COALESCE(SUM(amount), 0)::text AS s, count(*)::int AS n FROM "LedgerEntry" WHERE "accountId" = $1`, [accountId])).rows[0] as { s: string; n: number };
 
-  /** Runs statements in one transaction on one connection (deferred checks fire at COMMIT). */
-  async function inTransaction(fn: (c: pg.PoolClient) => Promise<unknown>) {
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await fn(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
+  const inTransaction = (fn: (c: pg.PoolClient) => Promise<unknown>) => inTx(db.pool, fn);
 
   async function newDeposit(userId: string, expected = '1') {
     const { rows } = await db.pool.query(

@@ -4,8 +4,8 @@ import { HttpStatus } from '@nestjs/common';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { AppError } from '../errors/error-body';
 
-/** The one pagination query every list endpoint accepts. */
-export class PageQuery {
+/** Page size, shared by both pagination styles. */
+class LimitQuery {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Type(() => Number)
@@ -13,7 +13,10 @@ export class PageQuery {
   @Min(1)
   @Max(100)
   limit?: number;
+}
 
+/** The offset pagination query (lists whose order can shift use CursorPageQuery). */
+export class PageQuery extends LimitQuery {
   @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional()
   @Type(() => Number)
@@ -23,15 +26,7 @@ export class PageQuery {
 }
 
 /** The one cursor pagination query (newest first); the cursor is opaque to clients. */
-export class CursorPageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
-
+export class CursorPageQuery extends LimitQuery {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
   @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a nextCursor value from a previous page' })

@@ -1,7 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../app.module';
-import { ConfigError, loadConfig, type AppConfig } from '../config/config.schema';
+import type { AppConfig } from '../config/config.schema';
+import { loadConfigOrExit } from '../config/load-config-or-exit';
 import { DepositMonitorService } from '../deposits/deposit-monitor.service';
 import { type JobName } from '../jobs/job-metrics';
 import { JobLoop } from '../jobs/job-loop';
@@ -32,16 +33,7 @@ export async function runWorker(name: string, args: string[]): Promise<void> {
     process.stderr.write(`unknown worker "${name}"; known: ${Object.keys(WORKERS).join(', ')}\n`);
     process.exit(2);
   }
-  let config: AppConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config).child({ worker: name });
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), { logger: new PinoNestLogger(logger), abortOnError: false });
   const finish = async (code: number) => {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { ApiClient, registerAndVerify } from './auth-client';
 import { startTestApp, type TestApp } from './app';
-import { createTestDatabase, type TestDatabase } from './postgres';
+import { createTestDatabase, inTransaction, type TestDatabase } from './postgres';
 import { startTestSmtp, type TestSmtp } from './smtp';
 import { startTestVerifier, type TestVerifier } from './verifier';
 import { ASSETS, canonicalTxHash, type AssetDefinition } from '../../src/assets/asset-registry';
@@ -66,18 +66,15 @@ export async function startMoneyTestEnv(env: Record<string, string> = {}): Promi
       return { id: userId, email, token: accessToken };
     },
     async fund(userId, asset, amount) {
-      const client = await db.pool.connect();
-      try {
-        await client.query('BEGIN');
-        const code = asset as AssetDefinition['code'];
-        const txHash = randomTxHash(code);
+      const code = asset as AssetDefinition['code'];
+      await inTransaction(db.pool, async (client) => {
         const { rows } = await client.query(
           `INSERT INTO "Deposit" (id, "userId", asset, "expectedAmount", address, "requiredConfirmations", "expiresAt", "updatedAt")
            VALUES (gen_random_uuid(), $1, $2, $3, $4, 1, now() + interval '1 day', now()) RETURNING id`,
           [userId, asset, amount, ASSETS[code].defaults.devAddress],
         );
         const id = rows[0].id;
-        await client.query(`UPDATE "Deposit" SET status = 'SUBMITTED', "txHash" = $2 WHERE id = $1`, [id, txHash]);
+        await client.query(`UPDATE "Deposit" SET status = 'SUBMITTED', "txHash" = $2 WHERE id = $1`, [id, randomTxHash(code)]);
         await client.query(`UPDATE "Deposit" SET status = 'CREDITED', "receivedAmount" = $2, "creditedAt" = now() WHERE id = $1`, [id, amount]);
         const account = await client.query(
           `INSERT INTO "Account" (id, "userId", asset) VALUES (gen_random_uuid(), $1, $2) ON CONFLICT ("userId", asset) DO UPDATE SET asset = EXCLUDED.asset RETURNING id`,
@@ -89,13 +86,7 @@ export async function startMoneyTestEnv(env: Record<string, string> = {}): Promi
           `deposit:${id}`,
           id,
         ]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      } finally {
-        client.release();
-      }
+      });
     },
     monitorPass: () => app.app.get(DepositMonitorService).runPass(),
     close: async () => {
