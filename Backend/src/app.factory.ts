@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { context } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import type { RawServerDefault } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule, type ModuleImport } from './app.module';
 import type { AppConfig } from './config/config.schema';
@@ -25,6 +26,7 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // A hop count or the proxies' addresses (config.schema.ts): never `true`.
     trustProxy: config.TRUST_PROXY,
     genReqId: requestIdFor,
     requestIdHeader: false,
@@ -44,8 +46,18 @@ export async function createApp(
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
 
-  // The API speaks JSON only: any other body type is a 415, not a string handed to a DTO.
+  // The API speaks JSON only: any other body type (text, forms) is a 415, not a string handed
+  // to a DTO. Registering our JSON parser also stops Nest from adding its form parser.
   fastify.removeContentTypeParser(['text/plain']);
+  // fetch-based frontends send `Content-Type: application/json` on every call, body-less POSTs
+  // (refresh, logout, read-all, cancel) included: an empty body is no body, as Express's
+  // body-parser treated it. Any other body goes through fastify's own JSON parser
+  // (prototype-poisoning checks included), so invalid JSON is still a 400.
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser<RawServerDefault>('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    return parseJson(request, body as unknown as string, done);
+  });
   fastify.addHook('onRequest', async (request) => {
     // Names the OpenTelemetry server span after the route template, not the raw URL.
     const rpc = getRPCMetadata(context.active());

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AccountsModule } from './accounts/accounts.module';
 import { AdminModule } from './admin/admin.module';
 import { AssetsModule } from './assets/assets.module';
+import { AutomationModule } from './automation/automation.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConfigModule } from './config/config.module';
@@ -10,11 +11,15 @@ import type { AppConfig } from './config/config.schema';
 import { DatabaseModule } from './database/database.module';
 import { DepositsModule } from './deposits/deposits.module';
 import { HealthModule } from './health/health.module';
+import { HousekeepingModule } from './housekeeping/housekeeping.module';
+import { InvestmentsModule } from './investments/investments.module';
 import { JobsStatusModule } from './jobs/jobs-status.module';
 import { KycModule } from './kyc/kyc.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { PlansModule } from './plans/plans.module';
 import { ProfileModule } from './profile/profile.module';
+import { TradesModule } from './trades/trades.module';
 import { WithdrawalsModule } from './withdrawals/withdrawals.module';
 
 export type ModuleImport = Type | DynamicModule;
@@ -40,6 +45,11 @@ export class AppModule {
         JobsStatusModule,
         DepositsModule,
         WithdrawalsModule,
+        HousekeepingModule,
+        PlansModule,
+        InvestmentsModule,
+        TradesModule,
+        AutomationModule,
         ...extraModules,
       ],
     };

@@ -5,7 +5,7 @@ import { ApiClient, expectNoSecrets, refreshCookieOf, registerAndVerify, startAu
 import type { TestApp } from './harness/app';
 import type { TestDatabase } from './harness/postgres';
 import { BACKEND_DIR } from './harness/process';
-import type { TestSmtp } from './harness/smtp';
+import { codeFrom, type TestSmtp } from './harness/smtp';
 
 const PASSWORD = 'User-Pass-987-qwe';
 const ADMIN_PASSWORD = 'Vault#Keeper-2026-ok';
@@ -94,11 +94,29 @@ describe('admin:create CLI', () => {
     const refused = await createAdminCli(['--email', member.email], { ADMIN_PASSWORD });
     expect(refused.code).toBe(2);
     expect(refused.output).toMatch(/--promote/);
+    expect((await api.get('/auth/me', { token: member.token })).status).toBe(200);
     expect((await createAdminCli(['--email', member.email, '--promote'], {})).code).toBe(0);
     const row = (await db.pool.query('SELECT role, "passwordHash" FROM "User" WHERE email = $1', [member.email])).rows[0];
     expect(row.role).toBe('ADMIN');
-    // the password is unchanged
-    await loginAs(member.email, PASSWORD);
+    // A role change ends the access tokens issued before it.
+    const old = await api.get('/auth/me', { token: member.token });
+    expect(old.status).toBe(401);
+    expect(old.body.error).toBe('ACCESS_TOKEN_REVOKED');
+    // the password is unchanged, and a new token carries the new role
+    const token = await loginAs(member.email, PASSWORD);
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).role).toBe('ADMIN');
+    expect((await api.get('/admin/users', { token })).status).toBe(200);
+  });
+
+  it('refuses to promote an account whose email is not verified (whoever registered it has not proven the inbox)', async () => {
+    const email = newEmail();
+    expect((await api.post('/auth/register', { email, password: PASSWORD, name: 'Unverified' })).status).toBe(202);
+    secrets.push(codeFrom(await smtp.nextMailTo(email)));
+    const res = await createAdminCli(['--email', email, '--promote'], {});
+    expect(res.code).toBe(2);
+    expect(res.output).toMatch(/not verified/);
+    const row = (await db.pool.query('SELECT role FROM "User" WHERE email = $1', [email])).rows[0];
+    expect(row.role).toBe('USER');
   });
 });
 

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { codeHasher } from '../src/auth/one-time-secrets';
-import { ApiClient, expectNoSecrets, refreshCookieOf, registerAndVerify, USER_AGENT, startAuthTestEnv, type AuthTestEnv } from './harness/auth-client';
+import { EmailOutboxSender } from '../src/mail/email-outbox.sender';
+import { PasswordHasher } from '../src/users/password-hasher';
+import { ApiClient, authRequestsProcessed, expectNoSecrets, refreshCookieOf, registerAndVerify, USER_AGENT, startAuthTestEnv, type AuthTestEnv } from './harness/auth-client';
 import { TEST_JWT_SECRET, type TestApp } from './harness/app';
 import type { TestDatabase } from './harness/postgres';
 import { codeFrom, type TestSmtp } from './harness/smtp';
@@ -39,6 +41,21 @@ function decodeJwt(token: string) {
 function otherCode(code: string) {
   return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 }
+async function outboxRowsTo(email: string) {
+  return (await db.pool.query('SELECT * FROM "EmailOutbox" WHERE recipient = $1 ORDER BY "createdAt"', [email])).rows;
+}
+async function loginStatus(email: string, password: string) {
+  const res = await api.post('/auth/login', { email, password });
+  if (res.status === 200) secrets.push(res.body.accessToken, refreshCookieOf(res)!.value);
+  return res.status;
+}
+/** An access token as the API signs them (HS256, JWT_SECRET): what a session of this user held. */
+function accessTokenFor(userId: string, ver: number) {
+  const now = Math.floor(Date.now() / 1000);
+  const h = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+  const p = Buffer.from(JSON.stringify({ sub: userId, role: 'USER', typ: 'access', ver, iat: now, exp: now + 600 })).toString('base64url');
+  return `${h}.${p}.${crypto.createHmac('sha256', TEST_JWT_SECRET).update(`${h}.${p}`).digest('base64url')}`;
+}
 
 let env: AuthTestEnv;
 beforeAll(async () => {
@@ -53,6 +70,7 @@ describe('registration', () => {
     const res = await api.post('/auth/register', { email: '  Ada.Lovelace@Example.COM ', password: PASSWORD, name: 'Ada' });
     expect(res.status).toBe(202);
     expect(Object.keys(res.body)).toEqual(['message']);
+    const mail = await smtp.nextMailTo('ada.lovelace@example.com');
     const row = await userRow('ada.lovelace@example.com');
     expect(row).toBeDefined();
     expect(row.passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -61,7 +79,6 @@ describe('registration', () => {
     expect(row.role).toBe('USER');
     secrets.push(row.passwordHash);
 
-    const mail = await smtp.nextMailTo('ada.lovelace@example.com');
     const code = codeFrom(mail);
     secrets.push(code);
     expect(code).toMatch(/^\d{6}$/);
@@ -107,14 +124,26 @@ describe('registration', () => {
     const after = await userRow(user.email);
     expect(after.passwordHash).toBe(before.passwordHash);
     expect(after.name).toBe('Owner');
+    expect(await loginStatus(user.email, 'Another-Pass-123')).toBe(401);
+    expect(await loginStatus(user.email, PASSWORD)).toBe(200);
   });
 
-  it('sends a new code (and kills the old) when an unverified address registers again', async () => {
+  it('an unverified address registered again: the old code dies, and the second registration’s password and name are the ones that survive', async () => {
     const email = newEmail();
-    const first = await register(email);
-    const second = await register(email);
-    expect((await api.post('/auth/verify-email', { email, code: first })).status).toBe(400);
-    if (first !== second) expect((await api.post('/auth/verify-email', { email, code: second })).status).toBe(200);
+    const first = await register(email, 'First Name', 'First-Password-111');
+    const second = await register(email, 'Second Name', 'Second-Password-222');
+    secrets.push('First-Password-111', 'Second-Password-222');
+    const codes = await codeRows((await userRow(email)).id);
+    expect(codes.map((c) => c.invalidatedAt === null)).toEqual([false, true]);
+    // (equal codes happen once in a million runs; the old row is dead either way)
+    if (first !== second) expect((await api.post('/auth/verify-email', { email, code: first })).status).toBe(400);
+    const verified = await api.post('/auth/verify-email', { email, code: second });
+    expect(verified.status).toBe(200);
+    secrets.push(verified.body.accessToken, refreshCookieOf(verified)!.value);
+    expect(verified.body.user.name).toBe('Second Name');
+    expect(await loginStatus(email, 'First-Password-111')).toBe(401);
+    expect(await loginStatus(email, 'Second-Password-222')).toBe(200);
+    expect((await userRow(email)).name).toBe('Second Name');
   });
 
   it('names every bad field and refuses unknown ones', async () => {
@@ -221,13 +250,16 @@ describe('email verification', () => {
     const verified = { email: newEmail(), password: PASSWORD, name: 'V' };
     const s = await registerAndVerify(api, smtp, verified);
     secrets.push(s.code, s.accessToken, s.cookie.value);
+    const outboxBefore = (await outboxRowsTo(verified.email)).length;
     const a = await api.post('/auth/resend-verification', { email: unknown });
     const b = await api.post('/auth/resend-verification', { email: verified.email });
     expect(a.status).toBe(202);
     expect(b.body).toEqual(a.body);
-    await new Promise((r) => setTimeout(r, 300));
+    await authRequestsProcessed(db.pool);
+    // Every email is an outbox row written with the request's transaction: none means none is sent.
+    expect(await outboxRowsTo(unknown)).toHaveLength(0);
+    expect(await outboxRowsTo(verified.email)).toHaveLength(outboxBefore);
     expect(smtp.unreadFor(unknown)).toHaveLength(0);
-    expect(smtp.unreadFor(verified.email)).toHaveLength(0);
   });
 
   it('fails with a used code and with no code at all', async () => {
@@ -271,6 +303,96 @@ describe('email verification', () => {
   });
 });
 
+describe('pre-registration takeover (attacker registers the victim’s address first)', () => {
+  const ATTACKER_PASSWORD = 'Attacker-Chose-This-1';
+  const OWNER_PASSWORD = 'Owner-Real-Password-2';
+  beforeAll(() => secrets.push(ATTACKER_PASSWORD, OWNER_PASSWORD));
+
+  it('the owner who proves the inbox decides password and name; the attacker’s code, password and sessions are dead', async () => {
+    const victim = newEmail();
+    // 1. The attacker registers the address. The code goes to the victim's inbox, which the attacker cannot read.
+    expect((await api.post('/auth/register', { email: victim, password: ATTACKER_PASSWORD, name: 'Mallory' })).status).toBe(202);
+    const attackerCode = codeFrom(await smtp.nextMailTo(victim));
+    secrets.push(attackerCode);
+    const row = await userRow(victim);
+    expect(row.emailVerifiedAt).toBeNull();
+    // Sessions the attacker might hold on the unverified account: a refresh token and an access token.
+    const plantedRefresh = crypto.randomBytes(32).toString('base64url');
+    await db.pool.query(
+      `INSERT INTO "RefreshToken" (id, "userId", "familyId", "tokenHash", "expiresAt") VALUES (gen_random_uuid(), $1, gen_random_uuid(), $2, now() + interval '1 day')`,
+      [row.id, crypto.createHash('sha256').update(plantedRefresh).digest('hex')],
+    );
+    const plantedAccess = accessTokenFor(row.id, row.tokenVersion);
+    secrets.push(plantedRefresh);
+    expect((await api.get('/auth/me', { token: plantedAccess })).status).toBe(200);
+
+    // 2. The real owner registers the same address with their own password and name, and verifies with the code they receive.
+    expect((await api.post('/auth/register', { email: victim, password: OWNER_PASSWORD, name: 'Victoria' })).status).toBe(202);
+    const ownerCode = codeFrom(await smtp.nextMailTo(victim));
+    secrets.push(ownerCode);
+    if (attackerCode !== ownerCode) expect((await api.post('/auth/verify-email', { email: victim, code: attackerCode })).status).toBe(400);
+    const verified = await api.post('/auth/verify-email', { email: victim, code: ownerCode });
+    expect(verified.status).toBe(200);
+    secrets.push(verified.body.accessToken, refreshCookieOf(verified)!.value);
+    expect(verified.body.user).toMatchObject({ email: victim, name: 'Victoria', emailVerified: true });
+
+    // 3. Only the owner's credentials work, the owner's name is on the account, and the attacker's sessions are over.
+    expect(await loginStatus(victim, ATTACKER_PASSWORD)).toBe(401);
+    expect(await loginStatus(victim, OWNER_PASSWORD)).toBe(200);
+    expect((await userRow(victim)).name).toBe('Victoria');
+    const me = await api.get('/auth/me', { token: plantedAccess });
+    expect(me.status).toBe(401);
+    expect(me.body.error).toBe('ACCESS_TOKEN_REVOKED');
+    expect((await api.post('/auth/refresh', undefined, { cookie: `kv_refresh=${plantedRefresh}` })).status).toBe(401);
+    expect((await api.get('/auth/me', { token: verified.body.accessToken })).status).toBe(200);
+    const event = (await eventsOf(row.id)).find((e) => e.type === 'EMAIL_VERIFIED');
+    expect(event.metadata).toEqual({ revokedSessions: 1 });
+  });
+
+  it('requests processed out of order: the newest registration wins, an older one sends no code', async () => {
+    const victim = newEmail();
+    const hasher = new PasswordHasher();
+    const submit = async (name: string, password: string, createdAt: string) =>
+      db.pool.query(
+        `INSERT INTO "AuthRequest" (id, kind, email, "passwordHash", name, ip, "createdAt") VALUES (gen_random_uuid(), 'REGISTER', $1, $2, $3, '192.0.2.1', ${createdAt})`,
+        [victim, await hasher.hash(password), name],
+      );
+    const sender = app.app.get(EmailOutboxSender);
+    // The owner's (newer) request is processed first...
+    await submit('Victoria', OWNER_PASSWORD, 'now()');
+    await sender.runPass();
+    const ownerCode = codeFrom(await smtp.nextMailTo(victim));
+    secrets.push(ownerCode);
+    // ...then the attacker's, made a second earlier, whose processing was delayed: no code, no email.
+    await submit('Mallory', ATTACKER_PASSWORD, "now() - interval '1 second'");
+    await sender.runPass();
+    await authRequestsProcessed(db.pool);
+    expect(await outboxRowsTo(victim)).toHaveLength(1);
+    const verified = await api.post('/auth/verify-email', { email: victim, code: ownerCode });
+    expect(verified.status).toBe(200);
+    secrets.push(verified.body.accessToken, refreshCookieOf(verified)!.value);
+    expect(verified.body.user.name).toBe('Victoria');
+    expect(await loginStatus(victim, ATTACKER_PASSWORD)).toBe(401);
+    expect(await loginStatus(victim, OWNER_PASSWORD)).toBe(200);
+  });
+
+  it('a resend (which anyone can ask for) carries the newest registration’s credentials, not the first registrant’s', async () => {
+    const victim = newEmail();
+    await register(victim, 'Mallory', ATTACKER_PASSWORD);
+    await register(victim, 'Victoria', OWNER_PASSWORD);
+    // The attacker asks for another code; it reaches the owner's inbox.
+    expect((await api.post('/auth/resend-verification', { email: victim })).status).toBe(202);
+    const resent = codeFrom(await smtp.nextMailTo(victim));
+    secrets.push(resent);
+    const verified = await api.post('/auth/verify-email', { email: victim, code: resent });
+    expect(verified.status).toBe(200);
+    secrets.push(verified.body.accessToken, refreshCookieOf(verified)!.value);
+    expect(verified.body.user.name).toBe('Victoria');
+    expect(await loginStatus(victim, ATTACKER_PASSWORD)).toBe(401);
+    expect(await loginStatus(victim, OWNER_PASSWORD)).toBe(200);
+  });
+});
+
 describe('login and access tokens', () => {
   let user: { email: string; password: string; name: string };
   beforeAll(async () => {
@@ -285,7 +407,7 @@ describe('login and access tokens', () => {
     const { header, payload } = decodeJwt(res.body.accessToken);
     expect(header.alg).toBe('HS256');
     const row = await userRow(user.email);
-    expect(payload).toMatchObject({ sub: row.id, role: 'USER', typ: 'access' });
+    expect(payload).toMatchObject({ sub: row.id, role: 'USER', typ: 'access', ver: row.tokenVersion });
     expect(payload.exp - payload.iat).toBe(900);
     expect(res.body.refreshToken).toBeUndefined();
     const cookie = refreshCookieOf(res)!;

@@ -87,7 +87,7 @@ describe('refresh cookie attributes', () => {
   });
 
   it('is Secure when a trusted proxy says the request was HTTPS', async () => {
-    const { client } = await start({ TRUST_PROXY: 'true' });
+    const { client } = await start({ TRUST_PROXY: '1' });
     const https = await login(client, email, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' });
     expect(https.cookie.attributes.secure).toBe(true);
     expect(https.cookie.attributes.httponly).toBe(true);
@@ -140,14 +140,16 @@ describe('refresh rotation', () => {
   });
 
   it('revokes the whole family when a rotated token is presented again, and leaves other logins alone', async () => {
+    // (no grace period here: see "refresh from two tabs" for the grace)
+    const { client } = await start({ REFRESH_REUSE_GRACE_SECONDS: '0' });
     const user = await newUser();
-    const { cookie: stolen } = await login(api, user.email);
-    const { cookie: otherDevice } = await login(api, user.email);
-    const r1 = await refresh(cookieHeader(stolen));
-    const r2 = await refresh(cookieHeader(refreshCookieOf(r1)));
+    const { cookie: stolen } = await login(client, user.email);
+    const { cookie: otherDevice } = await login(client, user.email);
+    const r1 = await refresh(cookieHeader(stolen), client);
+    const r2 = await refresh(cookieHeader(refreshCookieOf(r1)), client);
     const latest = refreshCookieOf(r2)!;
 
-    const replay = await refresh(cookieHeader(stolen));
+    const replay = await refresh(cookieHeader(stolen), client);
     expect(replay.status).toBe(401);
     expect(replay.body.error).toBe('REFRESH_TOKEN_REUSED');
     const cleared = refreshCookieOf(replay)!;
@@ -164,14 +166,15 @@ describe('refresh rotation', () => {
     expect(await eventTypes(user.userId)).toContain('REFRESH_TOKEN_REUSED');
   });
 
-  it('lets exactly one of several concurrent refreshes with the same token win', async () => {
+  it('without a grace period (REFRESH_REUSE_GRACE_SECONDS=0), exactly one of several concurrent refreshes with the same token wins', async () => {
+    const { client } = await start({ REFRESH_REUSE_GRACE_SECONDS: '0' });
     const user = await newUser();
-    const { cookie } = await login(api, user.email);
-    const results = await Promise.all(Array.from({ length: 6 }, () => refresh(cookieHeader(cookie))));
+    const { cookie } = await login(client, user.email);
+    const results = await Promise.all(Array.from({ length: 6 }, () => refresh(cookieHeader(cookie), client)));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([200, 401, 401, 401, 401, 401]);
     const family = await familyRows((await tokenRow(cookie.value)).familyId);
-    // the original plus exactly one successor
+    // the original plus exactly one successor; the losers' replay ended the family
     expect(family).toHaveLength(2);
     expect(family.filter((t) => t.rotatedAt !== null)).toHaveLength(1);
   });
@@ -191,6 +194,65 @@ describe('refresh rotation', () => {
     const expired = await refresh(cookieHeader(cookie));
     expect(expired.status).toBe(401);
     expect(expired.body.error).toBe('INVALID_REFRESH_TOKEN');
+  });
+});
+
+describe('refresh from two tabs (REFRESH_REUSE_GRACE_SECONDS)', () => {
+  it('tabs refreshing with the same cookie at once all get valid sessions of the same family (default grace, 10 s)', async () => {
+    const user = await newUser();
+    const { cookie } = await login(api, user.email);
+    const results = await Promise.all(Array.from({ length: 4 }, () => refresh(cookieHeader(cookie))));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const familyId = (await tokenRow(cookie.value)).familyId;
+    const issued = results.map((r) => refreshCookieOf(r)!.value);
+    expect(new Set(issued).size).toBe(4);
+    for (const value of issued) {
+      const row = await tokenRow(value);
+      expect(row).toMatchObject({ familyId, rotatedAt: null, revokedAt: null });
+    }
+    // every tab's new cookie and access token work
+    for (const [i, r] of results.entries()) {
+      expect((await api.get('/auth/me', { token: r.body.accessToken })).status).toBe(200);
+      expect((await refresh(cookieHeader(refreshCookieOf(results[i]!)))).status).toBe(200);
+    }
+    expect(await eventTypes(user.userId)).not.toContain('REFRESH_TOKEN_REUSED');
+  });
+
+  it('a second tab within the grace period gets a sibling session; a replay after it still revokes the whole family', async () => {
+    const { client } = await start({ REFRESH_REUSE_GRACE_SECONDS: '1' });
+    const user = await newUser();
+    const { cookie: original } = await login(client, user.email);
+    const tabA = await refresh(cookieHeader(original), client);
+    const tabB = await refresh(cookieHeader(original), client);
+    expect([tabA.status, tabB.status]).toEqual([200, 200]);
+    const familyId = (await tokenRow(original.value)).familyId;
+    expect((await tokenRow(refreshCookieOf(tabB)!.value)).familyId).toBe(familyId);
+    const nextA = await refresh(cookieHeader(refreshCookieOf(tabA)), client);
+    expect(nextA.status).toBe(200);
+
+    // Past the grace period, presenting the original again is a replay of a stolen copy.
+    const rotatedAt = new Date((await tokenRow(original.value)).rotatedAt).getTime();
+    await new Promise((r) => setTimeout(r, Math.max(0, rotatedAt + 1100 - Date.now())));
+    const replay = await refresh(cookieHeader(original), client);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error).toBe('REFRESH_TOKEN_REUSED');
+    const family = await familyRows(familyId);
+    expect(family.length).toBe(4);
+    expect(family.every((t) => t.revokedAt !== null)).toBe(true);
+    expect((await refresh(cookieHeader(refreshCookieOf(nextA)), client)).status).toBe(401);
+    expect((await refresh(cookieHeader(refreshCookieOf(tabB)), client)).status).toBe(401);
+    expect(await eventTypes(user.userId)).toContain('REFRESH_TOKEN_REUSED');
+  });
+
+  it('a revoked family gets nothing, even within the grace period', async () => {
+    const user = await newUser();
+    const { cookie } = await login(api, user.email);
+    const first = await refresh(cookieHeader(cookie));
+    expect(first.status).toBe(200);
+    expect((await api.post('/auth/logout', undefined, { cookie: cookieHeader(refreshCookieOf(first)) })).status).toBe(204);
+    const late = await refresh(cookieHeader(cookie));
+    expect(late.status).toBe(401);
+    expect(late.body.error).toBe('INVALID_REFRESH_TOKEN');
   });
 });
 
@@ -223,6 +285,7 @@ describe('logout', () => {
     const other = await newUser();
     const c = await login(api, other.email);
     expect((await api.post('/auth/logout-all')).status).toBe(401);
+    for (const token of [a.accessToken, b.accessToken, c.accessToken]) expect((await api.get('/auth/me', { token })).status).toBe(200);
     const res = await api.post('/auth/logout-all', undefined, { token: a.accessToken });
     expect(res.status).toBe(204);
     const live = await db.pool.query('SELECT count(*)::int AS n FROM "RefreshToken" WHERE "userId" = $1 AND "revokedAt" IS NULL', [user.userId]);
@@ -231,6 +294,17 @@ describe('logout', () => {
     expect((await refresh(cookieHeader(b.cookie))).status).toBe(401);
     expect((await refresh(cookieHeader(c.cookie))).status).toBe(200);
     expect(await eventTypes(user.userId)).toContain('LOGOUT_ALL');
+    // Access tokens issued before are refused at once, not when they expire; the other user's are not.
+    for (const token of [a.accessToken, b.accessToken]) {
+      const me = await api.get('/auth/me', { token });
+      expect(me.status).toBe(401);
+      expect(me.body.error).toBe('ACCESS_TOKEN_REVOKED');
+    }
+    expect((await api.post('/auth/logout-all', undefined, { token: b.accessToken })).status).toBe(401);
+    expect((await api.get('/auth/me', { token: c.accessToken })).status).toBe(200);
+    // A token issued right after the event (most likely within the same second) works.
+    const again = await login(api, user.email);
+    expect((await api.get('/auth/me', { token: again.accessToken })).status).toBe(200);
   });
 });
 

@@ -83,6 +83,8 @@ describe('configuration schema', () => {
       'DEPOSIT_ADDRESS_SOL',
       'DEPOSIT_ADDRESS_BNB',
       'DEPOSIT_ADDRESS_TRX',
+      'PASSWORD_RESET_URL',
+      'SMTP_REQUIRE_TLS',
     ]);
     const onlyBtc = { ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production', ASSETS_ENABLED: 'btc', DEPOSIT_ADDRESS_ETH: '' };
     expect(() => loadConfig(onlyBtc)).not.toThrow();
@@ -102,6 +104,88 @@ describe('configuration schema', () => {
     expect(problemsOf({ ...VALID, DEPOSIT_ADDRESS_ETH: 'bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh' })).toEqual(['DEPOSIT_ADDRESS_ETH: must be an address on ethereum']);
     // Development runs with harmless defaults; a configured EVM address is stored lower-cased.
     expect(loadConfig({ ...VALID, DEPOSIT_ADDRESS_ETH: '0x52908400098527886E0F7030069857D2E4169EE7' }).DEPOSIT_ADDRESS_ETH).toBe('0x52908400098527886E0F7030069857D2E4169EE7');
+  });
+
+  describe('TRUST_PROXY: which peers may set X-Forwarded-For', () => {
+    it.each([
+      ['0', 0],
+      ['false', 0],
+      ['1', 1],
+      [' 2 ', 2],
+      ['10.0.0.0/8', ['10.0.0.0/8']],
+      ['10.0.0.0/8,', ['10.0.0.0/8']],
+      ['10.0.0.0/8, 192.168.1.7 ,fd00::/8,loopback', ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', 'loopback']],
+    ])('%s → %j (fastify trustProxy)', (value, expected) => {
+      expect(loadConfig({ ...VALID, TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+    });
+
+    it('defaults to trusting no proxy', () => {
+      expect(loadConfig(VALID).TRUST_PROXY).toBe(0);
+    });
+
+    it.each(['true', 'yes', '11', '10.0.0.0/33', '300.1.1.1', 'example.com', '1.2.3.4/8/8', ','])('refuses %s, naming the accepted formats', (value) => {
+      expect(problemsOf({ ...VALID, TRUST_PROXY: value })).toEqual([
+        expect.stringMatching(/^TRUST_PROXY: must be a hop count .* or a comma-separated list of proxy IPs\/CIDRs/),
+      ]);
+    });
+
+    it('true is refused with a message that says why', () => {
+      expect(problemsOf({ ...VALID, TRUST_PROXY: 'true' })[0]).toContain('true is refused: it trusts any X-Forwarded-For a client sends');
+    });
+  });
+
+  describe('database connection settings', () => {
+    it('have defaults and bounds', () => {
+      expect(loadConfig(VALID)).toMatchObject({ DATABASE_POOL_SIZE: 10, DATABASE_CONNECT_TIMEOUT_MS: 5000, DATABASE_STATEMENT_TIMEOUT_MS: 30000 });
+      expect(loadConfig({ ...VALID, DATABASE_STATEMENT_TIMEOUT_MS: '0' }).DATABASE_STATEMENT_TIMEOUT_MS).toBe(0);
+      const names = problemsOf({ ...VALID, DATABASE_POOL_SIZE: '0', DATABASE_CONNECT_TIMEOUT_MS: '10', DATABASE_STATEMENT_TIMEOUT_MS: 'forever' }).map((p) => p.split(':')[0]);
+      expect(names.sort()).toEqual(['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS']);
+    });
+  });
+
+  describe('production refuses unsafe settings, one clear error each', () => {
+    const production = { ...VALID, ...productionRequiredEnv(), NODE_ENV: 'production' };
+
+    it('accepts the safe baseline', () => {
+      expect(() => loadConfig(production)).not.toThrow();
+      expect(() => loadConfig({ ...production, SMTP_REQUIRE_TLS: 'false', SMTP_SECURE: 'true' })).not.toThrow();
+      expect(() => loadConfig({ ...production, JWT_EXPIRES_IN: '1h' })).not.toThrow();
+      expect(() => loadConfig({ ...production, JWT_EXPIRES_IN: '3600s' })).not.toThrow();
+    });
+
+    it.each([
+      ['an http reset page', { PASSWORD_RESET_URL: 'http://app.kryptovault.test/reset' }, 'PASSWORD_RESET_URL'],
+      ['a localhost reset page', { PASSWORD_RESET_URL: 'https://localhost:5173/reset-password' }, 'PASSWORD_RESET_URL'],
+      ['a loopback reset page', { PASSWORD_RESET_URL: 'https://127.0.0.1/reset' }, 'PASSWORD_RESET_URL'],
+      ['an IPv6 loopback reset page', { PASSWORD_RESET_URL: 'https://[::1]:8443/reset' }, 'PASSWORD_RESET_URL'],
+      ['a *.localhost reset page', { PASSWORD_RESET_URL: 'https://app.localhost/reset' }, 'PASSWORD_RESET_URL'],
+      ['SMTP without TLS', { SMTP_REQUIRE_TLS: 'false', SMTP_SECURE: 'false' }, 'SMTP_REQUIRE_TLS'],
+      ['access tokens of 61 minutes', { JWT_EXPIRES_IN: '61m' }, 'JWT_EXPIRES_IN'],
+      ['access tokens of a day', { JWT_EXPIRES_IN: '1d' }, 'JWT_EXPIRES_IN'],
+      ['CHANGE_ME in DATABASE_URL', { DATABASE_URL: 'postgresql://kryptovault:CHANGE_ME@db:5432/kryptovault' }, 'DATABASE_URL'],
+      ['changeme in DATABASE_URL', { DATABASE_URL: 'postgresql://kv:changeme@db:5432/kv' }, 'DATABASE_URL'],
+      ['<...> in DATABASE_URL', { DATABASE_URL: 'postgresql://kv:<password>@db:5432/kv' }, 'DATABASE_URL'],
+      ['an encoded <...> in DATABASE_URL', { DATABASE_URL: 'postgresql://kv:%3Cpassword%3E@db:5432/kv' }, 'DATABASE_URL'],
+      ['example in DATABASE_URL', { DATABASE_URL: 'postgresql://kv:Zq8vN3xK5mW1pR7t@db.example.com:5432/kv' }, 'DATABASE_URL'],
+    ])('%s', (_name, override, variable) => {
+      const problems = problemsOf({ ...production, ...override });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]!.split(':')[0]).toBe(variable);
+      // the value is never echoed
+      for (const value of Object.values(override)) if (value.length > 5) expect(problems[0]).not.toContain(value);
+    });
+
+    it('development accepts the same settings', () => {
+      expect(() => loadConfig({ ...VALID, PASSWORD_RESET_URL: 'http://localhost:5173/reset-password', JWT_EXPIRES_IN: '1d', DATABASE_URL: 'postgresql://kv:CHANGE_ME@localhost/kv' })).not.toThrow();
+    });
+  });
+
+  it('a real process refuses TRUST_PROXY=true at start, naming the variable and the new format', async () => {
+    const proc = runNode('dist/main.js', { ...VALID, TRUST_PROXY: 'true' });
+    const { code } = await proc.exited;
+    expect(code).toBe(1);
+    expect(proc.output()).toMatch(/- TRUST_PROXY: must be a hop count/);
+    expect(proc.output()).not.toContain('s3cr3t-db-pass');
   });
 
   it('.env.example lists exactly the variables of the schema', () => {

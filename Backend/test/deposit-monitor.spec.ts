@@ -1,6 +1,7 @@
 import { DepositMonitorService } from '../src/deposits/deposit-monitor.service';
 import { startTestApp } from './harness/app';
-import { runNode } from './harness/process';
+import { eventually, runNode, statusOf } from './harness/process';
+import { freePort } from '../src/local/embedded-postgres';
 import { ETH_ADDRESS, randomTxHash, startMoneyTestEnv, type MoneyTestEnv, type TestUser } from './harness/money';
 
 /**
@@ -180,7 +181,7 @@ describe('deposit monitor', () => {
         const proc = worker({}, [...args], script);
         const exit = await proc.exited;
         expect({ script, exit, output: proc.output() }).toMatchObject({ script, exit: { code: 0 } });
-        const line = proc.output().split('\n').find((l) => l.includes('deposit monitor pass finished'))!;
+        const line = proc.output().split('\n').find((l) => l.includes('deposit-monitor pass finished'))!;
         expect(JSON.parse(line)).toMatchObject({ worker: 'deposit-monitor', credited: 1, checked: expect.any(Number) });
         expect(await row(id)).toMatchObject({ status: 'CREDITED' });
       }
@@ -192,12 +193,17 @@ describe('deposit monitor', () => {
       expect(bad.output()).toMatch(/DEPOSIT_MONITOR_BATCH_SIZE: must be at least 1/);
       const unreachable = worker({ DATABASE_URL: env.db.url.replace(/\/[^/]+$/, '/kv_no_such_database') });
       expect((await unreachable.exited).code).toBe(1);
-      expect(unreachable.output()).toMatch(/deposit monitor pass failed/);
+      expect(unreachable.output()).toMatch(/deposit-monitor pass failed/);
     });
 
-    it('--watch runs a pass every interval until SIGTERM, then exits 0', async () => {
+    it('--watch runs a pass every interval and serves probes and /metrics until SIGTERM, then exits 0', async () => {
       const { id, txHash } = await submitted('3');
-      const proc = worker({ DEPOSIT_MONITOR_INTERVAL_SECONDS: '1' }, ['--watch']);
+      const port = await freePort();
+      const proc = worker({ DEPOSIT_MONITOR_INTERVAL_SECONDS: '1', PORT: String(port), HOST: '127.0.0.1' }, ['--watch']);
+      const base = `http://127.0.0.1:${port}`;
+      await eventually(async () => ((await statusOf(`${base}/readyz`)) === 200 ? true : undefined), 30_000, 'worker readiness');
+      expect(await statusOf(`${base}/healthz`)).toBe(200);
+      await eventually(async () => ((await (await fetch(`${base}/metrics`)).text()).includes('kryptovault_deposit_monitor_passes_total{outcome="success"}') ? true : undefined), 30_000, 'pass metrics');
       // not on chain yet: the watcher keeps checking; once it appears, a later pass credits it
       await new Promise((r) => setTimeout(r, 2500));
       env.verifier.setTx('ETH', txHash, { confirmations: 12, amount: '3', toAddress: ETH_ADDRESS });
@@ -206,7 +212,7 @@ describe('deposit monitor', () => {
       expect((await row(id)).status).toBe('CREDITED');
       proc.child.kill('SIGTERM');
       expect((await proc.exited).code).toBe(0);
-      expect(proc.output().split('\n').filter((l) => l.includes('deposit monitor pass finished')).length).toBeGreaterThanOrEqual(2);
+      expect(proc.output().split('\n').filter((l) => l.includes('deposit-monitor pass finished')).length).toBeGreaterThanOrEqual(2);
     });
   });
 });

@@ -9,8 +9,12 @@ import { shippedMigrations } from '../src/database/migration-state';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
 
 const EXPECTED_TABLES = [
-  'Account', 'AdminAuditLog', 'AuthEvent', 'AutomationSession', 'Deposit', 'Earning', 'Investment', 'JobStatus', 'KycSubmission', 'LedgerEntry',
+  'Account', 'AdminAuditLog', 'AuthEvent', 'AutomationRun', 'AutomationSession', 'Deposit', 'Earning', 'Investment', 'JobStatus', 'KycSubmission', 'LedgerEntry',
   'Notification', 'OneTimeCode', 'Plan', 'Profile', 'RefreshToken', 'Trade', 'User', 'Withdrawal', '_prisma_migrations',
+  // rate-limiter-flexible's PostgreSQL store (src/rate-limit)
+  'RateLimit',
+  // auth requests answered alike for every address, and the email outbox (src/auth, src/mail)
+  'AuthRequest', 'EmailOutbox',
 ];
 
 describe('migrations through the WebAssembly schema engine', () => {

@@ -18,7 +18,7 @@ describe('npm start (start-local)', () => {
       try {
         await eventually(async () => ((await statusOf(`http://127.0.0.1:${port}/readyz`)) === 200 ? true : undefined), 120_000, 'readiness');
         // the local platform runs the jobs too
-        await eventually(() => (proc.output().includes('deposit monitor pass finished') ? true : undefined), 60_000, 'a deposit monitor pass');
+        await eventually(() => (proc.output().includes('deposit-monitor pass finished') ? true : undefined), 60_000, 'a deposit monitor pass');
         process.kill(-proc.child.pid!, 'SIGINT');
         const { code } = await proc.exited;
         expect(code).toBe(0);

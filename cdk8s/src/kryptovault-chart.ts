@@ -7,6 +7,7 @@ import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { validateConfig } from './config/rules';
 import { ASSET_CODES } from './config/assets';
+import { PUBLIC_API_PATHS } from './config/public-paths';
 import { configSchema, HTTP_PORT, KryptoVaultConfig } from './config/values';
 import { AppConfig } from './constructs/app-config';
 import type { AppPodProps, SecretEnvRef } from './constructs/app-pod-props';
@@ -31,6 +32,8 @@ export const COMMANDS = {
   api: ['node', 'dist/main.js'],
   depositMonitor: ['node', 'dist/workers/deposit-monitor.js'],
   earnings: ['node', 'dist/workers/earnings.js'],
+  housekeeping: ['node', 'dist/workers/housekeeping.js'],
+  emailSender: ['node', 'dist/workers/email-sender.js'],
   automation: ['node', 'dist/workers/automation.js', '--watch'],
   migrate: ['node', 'scripts/prisma-offline.js', 'migrate', 'deploy'],
 } as const;
@@ -153,12 +156,14 @@ export class KryptoVaultChart extends Chart {
       autoscaling: c.api.autoscaling,
       disruptionBudget: c.api.pdb,
       service: { type: c.api.service.type, port: c.api.service.port, scrapeAnnotations: c.monitoring.scrapeAnnotations },
-      ingress: c.api.ingress,
+      ingress: { ...c.api.ingress, paths: PUBLIC_API_PATHS },
     });
 
     for (const [id, component, cfg, command] of [
       ['DepositMonitor', 'deposit-monitor', c.depositMonitor, COMMANDS.depositMonitor],
       ['Earnings', 'earnings', c.earnings, COMMANDS.earnings],
+      ['Housekeeping', 'housekeeping', c.housekeeping, COMMANDS.housekeeping],
+      ['EmailSender', 'email-sender', c.emailSender, COMMANDS.emailSender],
     ] as const) {
       new KryptoVaultCronJob(this, id, {
         context: ctx,
@@ -227,7 +232,7 @@ export class KryptoVaultChart extends Chart {
       enabled: c.monitoring.prometheusRule.enabled,
       apiJob: api.serviceName,
       depositMonitorCronJob: name('deposit-monitor'),
-      earningsCronJob: name('earnings'),
+      otherCronJobs: [name('earnings'), name('housekeeping'), name('email-sender')],
       migrationJob: name('migrate'),
       podNamePrefix: ctx.fullname,
       thresholds: c.monitoring.prometheusRule,

@@ -63,6 +63,12 @@ describe('chart configuration vs the application config schema', () => {
     ['no SOL address', withOverrides(installable(), { assets: { SOL: { address: '' } } })],
     ['SOL disabled without an address', withOverrides(installable(), { assets: { SOL: { enabled: false, address: '' } } })],
     ['development without addresses', withOverrides(defaultConfig(), { env: { NODE_ENV: 'development' } })],
+    ['an http reset page', withOverrides(installable(), { env: { PASSWORD_RESET_URL: 'http://app.kryptovault.example/reset' } })],
+    ['a localhost reset page', withOverrides(installable(), { env: { PASSWORD_RESET_URL: 'https://127.0.0.1:8443/reset' } })],
+    ['SMTP without TLS', withOverrides(installable(), { env: { SMTP_REQUIRE_TLS: false } })],
+    ['SMTP with implicit TLS only', withOverrides(installable(), { env: { SMTP_REQUIRE_TLS: false, SMTP_SECURE: true, SMTP_PORT: 465 } })],
+    ['access tokens of 2h', withOverrides(installable(), { env: { JWT_EXPIRES_IN: '2h' } })],
+    ['access tokens of 3600s', withOverrides(installable(), { env: { JWT_EXPIRES_IN: '3600s' } })],
   ])('production requirements, %s: the chart refuses what the app refuses, naming the same variables', (_name, config) => {
     const problemsOf = (check: () => unknown): string[] => {
       try {

@@ -137,14 +137,15 @@ describe('config rules', () => {
   test('the defaults plus the production settings, and both variants, pass', () => {
     for (const c of [installable(), devVariant().config, productionVariant().config]) expect(() => validateConfig(c)).not.toThrow();
   });
-  test('the defaults alone lack the verifier URL and every deposit address, all reported at once', () => {
+  test('the defaults alone lack the verifier URL, the https reset page and every deposit address, all reported at once', () => {
     let problems: string[] = [];
     try {
       validateConfig(defaultConfig());
     } catch (e) {
       problems = (e as ConfigValidationError).problems;
     }
-    expect(problems).toEqual(RULES.filter((r) => r.id === 'production-needs-verifier-url' || r.id.startsWith('production-needs-deposit-address-')).map((r) => r.message));
+    const expected = (id: string) => ['production-needs-verifier-url', 'production-needs-https-reset-url'].includes(id) || id.startsWith('production-needs-deposit-address-');
+    expect(problems).toEqual(RULES.filter((r) => expected(r.id)).map((r) => r.message));
   });
   test('schema problems are reported by path', () => {
     const bad = { ...defaultConfig(), extra: 1, api: { ...defaultConfig().api, replicaCount: 1.5 } } as unknown as KryptoVaultConfig;

@@ -50,7 +50,8 @@ describe('rendering details', () => {
     expect(dep.spec.template.spec.terminationGracePeriodSeconds).toBe(45);
     const cj = find('CronJob', 'rel-kryptovault-deposit-monitor');
     expect(cj.spec.suspend).toBe(false);
-    expect(find('CronJob', 'rel-kryptovault-earnings').spec.suspend).toBe(true);
+    expect(find('CronJob', 'rel-kryptovault-earnings').spec.suspend).toBe(false);
+    expect(find('CronJob', 'rel-kryptovault-housekeeping').spec).toMatchObject({ suspend: false, schedule: '30 3 * * *' });
     expect(cj.spec.startingDeadlineSeconds).toBe(60);
     expect(find('Service', 'rel-kryptovault-api').spec.ports[0].port).toBe(80);
     const cfg = find('ConfigMap', 'rel-kryptovault-config');

@@ -39,7 +39,7 @@ describe.each(VARIANTS().map((v) => [v.name, v] as const))('k8s/%s', (_name, var
   });
 
   test('OpenTelemetry variables come from the downward API', () => {
-    for (const o of objects.filter((x) => ['api', 'automation', 'deposit-monitor', 'earnings', 'migrate'].includes(x.metadata.labels?.['app.kubernetes.io/component']))) {
+    for (const o of objects.filter((x) => ['api', 'automation', 'deposit-monitor', 'earnings', 'housekeeping', 'email-sender', 'migrate'].includes(x.metadata.labels?.['app.kubernetes.io/component']))) {
       for (const pod of podsOf(o)) {
         const env = Object.fromEntries(pod.spec.containers[0].env.map((e: any) => [e.name, e]));
         expect(env.POD_NAME.valueFrom.fieldRef.fieldPath).toBe('metadata.name');
@@ -62,7 +62,7 @@ describe.each(VARIANTS().map((v) => [v.name, v] as const))('k8s/%s', (_name, var
       }
     }
     const cronJobs = objects.filter((o) => o.kind === 'CronJob');
-    expect(cronJobs.map((c) => c.metadata.name).sort()).toEqual(['kryptovault-deposit-monitor', 'kryptovault-earnings']);
+    expect(cronJobs.map((c) => c.metadata.name).sort()).toEqual(['kryptovault-deposit-monitor', 'kryptovault-earnings', 'kryptovault-email-sender', 'kryptovault-housekeeping']);
     for (const c of cronJobs) expect(c.spec.concurrencyPolicy).toBe('Forbid');
   });
 });
@@ -76,6 +76,7 @@ test('dev: one API replica, a dev database and a marked dev Secret; observation 
   expect(Object.values(secret.stringData).every((v) => String(v).includes('dev-only-not-secret'))).toBe(true);
   expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual([
     'kryptovault-api',
+    'kryptovault-automation',
     'kryptovault-otel-collector',
     'kryptovault-prometheus',
   ]);

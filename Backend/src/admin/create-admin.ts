@@ -6,7 +6,10 @@
  *
  * Reads DATABASE_URL. The password comes from ADMIN_PASSWORD or stdin (never an argument,
  * which other users could read from the process list), and weak passwords are refused.
- * `--promote` makes an existing account an admin instead (its password is kept).
+ * `--promote` makes an existing, verified account an admin instead (its password is kept;
+ * its access tokens issued before are refused, so the role change applies to every session).
+ * An unverified account is refused: whoever registered it has not proven the inbox, and
+ * verifying later sets the credentials bound to the code (docs/auth.md).
  */
 import readline from 'node:readline';
 import { AuthEventType, PrismaClient, Role } from '@prisma/client';
@@ -54,7 +57,8 @@ export async function createAdmin(args: string[], env: NodeJS.ProcessEnv): Promi
     const existing = await prisma.user.findUnique({ where: { email } });
     if (existing) {
       if (!promote) throw new UsageError(`a user with this email already exists; pass --promote to make it an admin`);
-      await prisma.user.update({ where: { id: existing.id }, data: { role: Role.ADMIN } });
+      if (!existing.emailVerifiedAt) throw new UsageError('this account has not verified its email address; it cannot be promoted until it has');
+      await prisma.user.update({ where: { id: existing.id }, data: { role: Role.ADMIN, tokenVersion: { increment: 1 } } });
       await prisma.authEvent.create({ data: { userId: existing.id, type: AuthEventType.REGISTERED, metadata: { via: 'admin:create', promoted: true } } });
       return `promoted ${email} (${existing.id}) to ADMIN`;
     }

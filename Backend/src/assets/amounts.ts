@@ -6,6 +6,11 @@ import type { AssetCode } from '@prisma/client';
 
 export type Decimal = Prisma.Decimal;
 export const Decimal = Prisma.Decimal;
+/**
+ * For arithmetic on amounts: Decimal(36,18) values have up to 36 digits, more than
+ * decimal.js's default 20 significant digits, so products and quotients would round.
+ */
+export const ExactDecimal = Prisma.Decimal.clone({ precision: 100 });
 
 /** Amounts travel as decimal strings: digits, an optional fraction, no sign, no exponent. */
 export const AMOUNT_PATTERN = /^(0|[1-9]\d{0,17})(\.\d{1,18})?$/;

@@ -8,6 +8,12 @@ export interface AccessTokenClaims {
   sub: string;
   role: Role;
   typ: 'access';
+  /**
+   * The user's tokenVersion when the token was issued. A counter, not a time: `iat` has
+   * one-second granularity, so "issued before the logout" could not be told apart from
+   * "issued in the same second just after it".
+   */
+  ver: number;
 }
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
@@ -32,15 +38,17 @@ export class AccessTokens {
     this.lifetimeSeconds = durationToSeconds(config.JWT_EXPIRES_IN);
   }
 
-  sign(userId: string, role: Role): Promise<string> {
-    const claims: AccessTokenClaims = { sub: userId, role, typ: 'access' };
+  sign(user: { id: string; role: Role; tokenVersion: number }): Promise<string> {
+    const claims: AccessTokenClaims = { sub: user.id, role: user.role, typ: 'access', ver: user.tokenVersion };
     return this.jwt.signAsync(claims, { algorithm: 'HS256', expiresIn: this.lifetimeSeconds });
   }
 
   async check(token: string): Promise<AccessTokenCheck> {
     try {
       const claims = await this.jwt.verifyAsync<AccessTokenClaims & { exp?: number }>(token, { algorithms: ['HS256'] });
-      if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.exp !== 'number') return { ok: false, reason: 'invalid' };
+      if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || !Number.isInteger(claims.ver)) {
+        return { ok: false, reason: 'invalid' };
+      }
       return { ok: true, claims };
     } catch (error) {
       return { ok: false, reason: (error as Error).name === 'TokenExpiredError' ? 'expired' : 'invalid' };

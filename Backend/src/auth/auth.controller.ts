@@ -34,7 +34,9 @@ export class AuthController {
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiOperation({
     summary: 'Create an account and email a 6-digit verification code',
-    description: 'Answers the same for new and existing addresses (no enumeration); an existing owner is told by email instead.',
+    description:
+      'Answers the same, after the same work, for new and existing addresses (no enumeration); an existing owner is told by email instead. ' +
+      'The code carries this password and name: verifying it sets them on the account and ends every earlier session.',
   })
   @ApiAcceptedResponse({ type: MessageDto })
   @ApiErrors(400, 429)
@@ -45,7 +47,10 @@ export class AuthController {
 
   @Post('verify-email')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Verify the address with the emailed code; logs the user in', description: 'Fails for a wrong, expired, used or missing code, and always for an already verified account.' })
+  @ApiOperation({
+    summary: 'Verify the address with the emailed code; logs the user in',
+    description: 'Sets the password and name of the registration the code was sent for, and ends every earlier session. Fails for a wrong, expired, used or missing code, and always for an already verified account.',
+  })
   @ApiOkResponse({ type: SessionDto, headers: SET_COOKIE })
   @ApiErrors(400, 429)
   async verifyEmail(@Body() body: VerifyEmailDto, @Client() client: ClientContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionDto> {
@@ -64,7 +69,10 @@ export class AuthController {
 
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Log in: access token in the body, refresh token in an httpOnly cookie' })
+  @ApiOperation({
+    summary: 'Log in: access token in the body, refresh token in an httpOnly cookie',
+    description: 'Failures are counted per address and client IP: after LOGIN_MAX_FAILURES that IP waits (429 LOGIN_LOCKED with Retry-After, doubling per failure); other IPs are not affected.',
+  })
   @ApiOkResponse({ type: SessionDto, headers: SET_COOKIE })
   @ApiErrors(400, 401, 403, 429)
   async login(@Body() body: LoginDto, @Client() client: ClientContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionDto> {
@@ -76,7 +84,9 @@ export class AuthController {
   @ApiCookieAuth('refresh-cookie')
   @ApiOperation({
     summary: 'Rotate the refresh cookie and get a new access token',
-    description: 'Send the refresh cookie (REFRESH_COOKIE_NAME, default kv_refresh; no body). Presenting an already rotated token ends that whole session family. Failures clear the cookie.',
+    description:
+      'Send the refresh cookie (REFRESH_COOKIE_NAME, default kv_refresh; no body). A token rotated within the last REFRESH_REUSE_GRACE_SECONDS (another tab refreshing at the same time) gets a new session of the same family; ' +
+      'an older rotated token ends that whole session family. Failures clear the cookie.',
   })
   @ApiOkResponse({ type: SessionDto, headers: SET_COOKIE })
   @ApiErrors(401)
@@ -102,7 +112,7 @@ export class AuthController {
   @Post('logout-all')
   @HttpCode(HttpStatus.NO_CONTENT)
   @Authenticated()
-  @ApiOperation({ summary: 'Log out everywhere: revoke every refresh token of the user' })
+  @ApiOperation({ summary: 'Log out everywhere: revoke every refresh token of the user; access tokens issued before are refused at once' })
   @ApiNoContentResponse({ description: 'Every session ended' })
   async logoutAll(@CurrentUser() user: AuthenticatedUser, @Client() client: ClientContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     await this.auth.logoutEverywhere(user.id, client);
@@ -129,7 +139,7 @@ export class AuthController {
 
   @Post('password-reset/complete')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Set a new password with the token from the link; ends every session of the user' })
+  @ApiOperation({ summary: 'Set a new password with the token from the link; ends every session and access token of the user' })
   @ApiOkResponse({ type: MessageDto })
   @ApiErrors(400, 429)
   async completePasswordReset(@Body() body: CompletePasswordResetDto, @Client() client: ClientContext): Promise<MessageDto> {

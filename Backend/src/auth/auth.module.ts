@@ -8,6 +8,7 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokens } from './access-tokens';
 import { AuthController } from './auth.controller';
 import { AuthRepository } from './auth.repository';
+import { AuthRequestsService } from './auth-requests.service';
 import { AuthService } from './auth.service';
 import { AccessTokenGuard, RolesGuard } from './guards';
 
@@ -26,7 +27,7 @@ import { AccessTokenGuard, RolesGuard } from './guards';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, AuthRepository, AccessTokens, AccessTokenGuard, RolesGuard],
+  providers: [AuthService, AuthRequestsService, AuthRepository, AccessTokens, AccessTokenGuard, RolesGuard],
   // Other features protect their routes with @Authenticated() / @RequireRoles(), which need these.
   exports: [AccessTokens, AccessTokenGuard, RolesGuard, AuthRepository, UsersModule],
 })

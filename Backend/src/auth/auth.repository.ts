@@ -15,11 +15,51 @@ export class AuthRepository {
 
   // --- one-time codes ---
 
-  /** Issues a code and kills every earlier live code of the same purpose, atomically. */
-  issueCode(userId: string, purpose: OneTimeCodePurpose, codeHash: string, expiresAt: Date): Promise<void> {
-    return this.prisma.$transaction(async (tx) => {
-      await this.invalidateCodes(userId, purpose, tx);
-      await tx.oneTimeCode.create({ data: { userId, purpose, codeHash, expiresAt } });
+  /**
+   * Issues a code for a request made at `requestedAt` and kills every earlier live code of the
+   * same purpose; call it inside the transaction that also writes the email carrying the code,
+   * with the user row locked. Requests are processed in the background, so two of them may be
+   * processed out of order: the newest *request* wins, and a code for an older one is not
+   * issued at all (false). `pending` binds a registration's credentials to its code.
+   */
+  async issueCode(
+    db: Prisma.TransactionClient,
+    data: { userId: string; purpose: OneTimeCodePurpose; codeHash: string; requestedAt: Date; ttlSeconds: number; pending?: { passwordHash: string | null; name: string | null } },
+  ): Promise<boolean> {
+    const newer = await db.oneTimeCode.count({ where: { userId: data.userId, purpose: data.purpose, createdAt: { gt: data.requestedAt } } });
+    if (newer > 0) return false;
+    await this.invalidateCodes(data.userId, data.purpose, db);
+    await db.oneTimeCode.create({
+      data: {
+        userId: data.userId,
+        purpose: data.purpose,
+        codeHash: data.codeHash,
+        createdAt: data.requestedAt,
+        expiresAt: new Date(data.requestedAt.getTime() + data.ttlSeconds * 1000),
+        pendingPasswordHash: data.pending?.passwordHash ?? null,
+        pendingName: data.pending?.name ?? null,
+      },
+    });
+    return true;
+  }
+
+  /** The credentials of the newest registration of an unverified account (what a resent code must carry). */
+  async latestPendingCredentials(userId: string, db: Db = this.prisma): Promise<{ passwordHash: string | null; name: string | null } | null> {
+    const code = await db.oneTimeCode.findFirst({
+      where: { userId, purpose: OneTimeCodePurpose.EMAIL_VERIFICATION, consumedAt: null },
+      orderBy: { createdAt: 'desc' },
+      select: { pendingPasswordHash: true, pendingName: true },
+    });
+    return code ? { passwordHash: code.pendingPasswordHash, name: code.pendingName } : null;
+  }
+
+  /**
+   * A reset token is 256 random bits: it is looked up by its hash, and a wrong token touches
+   * no row, so strangers cannot burn the owner's live token with wrong guesses.
+   */
+  findResetCode(userId: string, codeHash: string): Promise<OneTimeCode | null> {
+    return this.prisma.oneTimeCode.findFirst({
+      where: { userId, purpose: OneTimeCodePurpose.PASSWORD_RESET, codeHash, consumedAt: null, invalidatedAt: null },
     });
   }
 
@@ -67,6 +107,10 @@ export class AuthRepository {
     return this.prisma.refreshToken.findUnique({ where: { tokenHash } });
   }
 
+  findRefreshTokenById(id: string, db: Db = this.prisma): Promise<RefreshToken | null> {
+    return db.refreshToken.findUnique({ where: { id } });
+  }
+
   /**
    * The concurrency guard of refresh: a conditional UPDATE that only one of several
    * concurrent requests with the same token can win (row lock + re-checked WHERE).
@@ -88,7 +132,21 @@ export class AuthRepository {
 
   // --- audit ---
 
-  recordEvent(type: AuthEventType, userId: string | null, context: ClientContext, metadata?: Prisma.InputJsonObject, db: Db = this.prisma) {
+  /**
+   * A failed login in one statement, whether or not the address has an account: the audit
+   * row, plus (for a user) the failure counter and, when this failure spent the account's
+   * budget, lockedUntil. One round trip and one commit either way, so timing does not tell.
+   */
+  async recordLoginFailure(userId: string | null, lockedUntil: Date | null, context: Pick<ClientContext, 'ip' | 'userAgent'>, reason: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      WITH counted AS (
+        UPDATE "User" SET "failedLoginCount" = "failedLoginCount" + 1, "lockedUntil" = COALESCE(${lockedUntil}::timestamp, "lockedUntil"), "updatedAt" = now()
+         WHERE "id" = ${userId}::uuid)
+      INSERT INTO "AuthEvent" ("id", "type", "userId", "ip", "userAgent", "metadata", "createdAt")
+      VALUES (gen_random_uuid(), 'LOGIN_FAILED', ${userId}::uuid, ${context.ip}, ${context.userAgent}, ${JSON.stringify({ reason })}::jsonb, now())`;
+  }
+
+  recordEvent(type: AuthEventType, userId: string | null, context: Pick<ClientContext, 'ip' | 'userAgent'>, metadata?: Prisma.InputJsonObject, db: Db = this.prisma) {
     return db.authEvent.create({ data: { type, userId, ip: context.ip, userAgent: context.userAgent, metadata } });
   }
 }

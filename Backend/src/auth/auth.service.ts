@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { AuthEventType, OneTimeCodePurpose, Prisma, type OneTimeCode, type User } from '@prisma/client';
+import { AuthEventType, AuthRequestKind, OneTimeCodePurpose, Prisma, type OneTimeCode, type RefreshToken, type User } from '@prisma/client';
 import type { Logger } from 'pino';
 import { APP_CONFIG, APP_LOGGER } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { AppError } from '../errors/error-body';
-import { MailService } from '../mail/mail.service';
+import { EmailOutbox } from '../mail/email-outbox';
 import { emails } from '../mail/templates';
 import { RateLimitedError, RateLimitService } from '../rate-limit/rate-limit.service';
 import { normalizeEmail } from '../users/email';
@@ -13,9 +13,10 @@ import { PasswordHasher } from '../users/password-hasher';
 import { toUserDto, type UserDto } from '../users/user.dto';
 import { UsersRepository } from '../users/users.repository';
 import { AccessTokens } from './access-tokens';
+import { AuthRequestsService } from './auth-requests.service';
 import { AuthRepository } from './auth.repository';
 import type { ClientContext } from './client-context';
-import { codeHasher, generateOpaqueToken, generateSixDigitCode, sameHash, sha256 } from './one-time-secrets';
+import { codeHasher, generateOpaqueToken, sameHash, sha256 } from './one-time-secrets';
 
 /** A new login: the access token goes to the body, the refresh token only to the cookie. */
 export interface Session {
@@ -31,7 +32,7 @@ const invalidResetToken = () => new AppError(HttpStatus.BAD_REQUEST, 'INVALID_RE
 const invalidRefresh = () => new AppError(HttpStatus.UNAUTHORIZED, 'INVALID_REFRESH_TOKEN', 'The session is invalid or has ended; log in again');
 const invalidCredentials = () => new AppError(HttpStatus.UNAUTHORIZED, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
 const lockedOut = (seconds: number) =>
-  new RateLimitedError(seconds, 'LOGIN_LOCKED', 'Too many failed logins; the account is locked for a while, try again later');
+  new RateLimitedError(seconds, 'LOGIN_LOCKED', 'Too many failed logins; try again later');
 
 /** The rules of identity: registration, verification, login, sessions and password reset. */
 @Injectable()
@@ -45,8 +46,9 @@ export class AuthService {
     private readonly repo: AuthRepository,
     private readonly passwords: PasswordHasher,
     private readonly tokens: AccessTokens,
-    private readonly mail: MailService,
+    private readonly outbox: EmailOutbox,
     private readonly limits: RateLimitService,
+    private readonly requests: AuthRequestsService,
   ) {
     this.hashCode = codeHasher(config.JWT_SECRET);
   }
@@ -54,51 +56,29 @@ export class AuthService {
   // --- registration and email verification ---
 
   /**
-   * Always answers the same way. A new address gets an account and a code; an existing
-   * unverified one gets a fresh code; a verified one gets a "you already have an account"
-   * email. The password is hashed on every path so timing does not tell them apart.
+   * Always answers the same way, after the same work: the password is hashed and the request
+   * written, whether the address is new, unverified or verified. AuthRequestsService then
+   * creates the account or a new code bound to this password and name, or tells a verified
+   * owner by email (docs/auth.md, "Credential binding").
    */
   async register(input: { email: string; password: string; name: string }, context: ClientContext): Promise<void> {
     const email = normalizeEmail(input.email);
     await this.limits.consume('register', context.ip, email);
     const passwordHash = await this.passwords.hash(input.password);
-    let user = await this.users.findByEmail(email);
-    if (!user) {
-      try {
-        user = await this.users.create({ email, passwordHash, name: input.name });
-        await this.repo.recordEvent(AuthEventType.REGISTERED, user.id, context);
-        await this.sendVerificationCode(user);
-        return;
-      } catch (error) {
-        // Lost a race with a concurrent registration of the same address: treat as existing.
-        if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002')) throw error;
-        user = await this.users.findByEmail(email);
-        if (!user) throw error;
-      }
-    }
-    if (user.emailVerifiedAt) this.mail.sendInBackground(user.email, 'account-exists', emails.accountExists(user.name));
-    else await this.sendVerificationCode(user);
+    await this.requests.submit(AuthRequestKind.REGISTER, email, context, { passwordHash, name: input.name });
   }
 
   async resendVerification(input: { email: string }, context: ClientContext): Promise<void> {
     const email = normalizeEmail(input.email);
     await this.limits.consume('resend-verification', context.ip, email);
-    const user = await this.users.findByEmail(email);
-    if (!user || user.emailVerifiedAt) return;
-    await this.sendVerificationCode(user);
-    await this.repo.recordEvent(AuthEventType.VERIFICATION_RESENT, user.id, context);
-  }
-
-  private async sendVerificationCode(user: User): Promise<void> {
-    const code = generateSixDigitCode();
-    const expiresAt = new Date(Date.now() + this.config.VERIFICATION_CODE_TTL_SECONDS * 1000);
-    await this.repo.issueCode(user.id, OneTimeCodePurpose.EMAIL_VERIFICATION, this.hashCode(OneTimeCodePurpose.EMAIL_VERIFICATION, user.id, code), expiresAt);
-    this.mail.sendInBackground(user.email, 'verification-code', emails.verificationCode(user.name, code, this.config.VERIFICATION_CODE_TTL_SECONDS));
+    await this.requests.submit(AuthRequestKind.RESEND_VERIFICATION, email, context);
   }
 
   /**
    * Only a live, correct code verifies an address and logs in. An already verified account
    * has no live code, so it can never be logged in through this route (the old takeover).
+   * Verifying sets the password and name the code was issued with and ends every session
+   * and access token the account had (an earlier registrant's included).
    */
   async verifyEmail(input: { email: string; code: string }, context: ClientContext): Promise<Session> {
     const email = normalizeEmail(input.email);
@@ -113,12 +93,14 @@ export class AuthService {
     if (!code) throw invalidCode();
     const verified = await this.repo.transaction(async (tx) => {
       if (!(await this.repo.consumeCode(code.id, tx))) return false;
-      if (!(await this.users.markEmailVerified(user.id, tx))) return false;
+      if (!(await this.users.completeVerification(user.id, { passwordHash: code.pendingPasswordHash, name: code.pendingName }, tx))) return false;
       await this.repo.invalidateCodes(user.id, purpose, tx);
-      await this.repo.recordEvent(AuthEventType.EMAIL_VERIFIED, user.id, context, undefined, tx);
+      const revoked = await this.repo.revokeAllForUser(user.id, tx);
+      await this.repo.recordEvent(AuthEventType.EMAIL_VERIFIED, user.id, context, { revokedSessions: revoked }, tx);
       return true;
     });
     if (!verified) throw invalidCode();
+    await this.limits.recordLoginSuccess(email, context.ip);
     const fresh = await this.users.recordLoginSuccess(user.id);
     await this.repo.recordEvent(AuthEventType.LOGIN_SUCCEEDED, user.id, context, { via: 'verify-email' });
     return this.startSession(fresh, context);
@@ -144,27 +126,27 @@ export class AuthService {
 
   // --- login and sessions ---
 
+  /**
+   * Throttling (docs/auth.md): per client IP on every request; per (account, IP) and per
+   * account on failures only. Known and unknown addresses go through the same counters and
+   * the same argon2 work, so answers, headers and timing do not reveal which exist.
+   */
   async login(input: { email: string; password: string }, context: ClientContext): Promise<Session> {
     const email = normalizeEmail(input.email);
-    await this.limits.consume('login', context.ip, email);
-    const user = await this.users.findByEmail(email);
-    if (!user) {
-      const lockedFor = await this.limits.loginLockedFor(email);
-      if (lockedFor > 0) throw lockedOut(lockedFor);
-      await this.passwords.verifyDummy(input.password);
-      await this.limits.recordLoginFailure(email);
-      await this.repo.recordEvent(AuthEventType.LOGIN_FAILED, null, context, { reason: 'unknown_email' });
-      throw invalidCredentials();
+    await this.limits.consume('login', context.ip);
+    const [wait, user] = await Promise.all([this.limits.loginWaitSeconds(email, context.ip), this.users.findByEmail(email)]);
+    if (wait > 0) {
+      await this.repo.recordEvent(AuthEventType.LOGIN_FAILED, user?.id ?? null, context, { reason: 'locked' });
+      throw lockedOut(wait);
     }
-    if (user.lockedUntil && user.lockedUntil > new Date()) {
-      await this.repo.recordEvent(AuthEventType.LOGIN_FAILED, user.id, context, { reason: 'locked' });
-      throw lockedOut(Math.ceil((user.lockedUntil.getTime() - Date.now()) / 1000));
-    }
-    if (!(await this.passwords.verify(user.passwordHash, input.password))) {
-      const after = await this.users.recordLoginFailure(user.id, this.config.LOGIN_MAX_FAILURES, this.config.LOGIN_LOCKOUT_SECONDS);
-      await this.repo.recordEvent(AuthEventType.LOGIN_FAILED, user.id, context, { reason: 'wrong_password' });
-      if (after.lockedUntil && after.lockedUntil > new Date()) {
-        await this.repo.recordEvent(AuthEventType.ACCOUNT_LOCKED, user.id, context, { until: after.lockedUntil.toISOString() });
+    const passwordOk = user ? await this.passwords.verify(user.passwordHash, input.password) : await this.passwords.verifyDummy(input.password).then(() => false);
+    if (!user || !passwordOk) {
+      const { accountLockedSeconds } = await this.limits.recordLoginFailure(email, context.ip);
+      const lockedUntil = accountLockedSeconds ? new Date(Date.now() + accountLockedSeconds * 1000) : null;
+      await this.repo.recordLoginFailure(user?.id ?? null, lockedUntil, context, user ? 'wrong_password' : 'unknown_email');
+      if (lockedUntil) {
+        await this.repo.recordEvent(AuthEventType.ACCOUNT_LOCKED, user?.id ?? null, context, { until: lockedUntil.toISOString(), scope: 'new_ips' });
+        this.logger.warn({ userId: user?.id ?? null }, 'login failure budget of an account spent; only IPs it logged in from before may try');
       }
       throw invalidCredentials();
     }
@@ -172,6 +154,7 @@ export class AuthService {
       await this.repo.recordEvent(AuthEventType.LOGIN_FAILED, user.id, context, { reason: 'email_not_verified' });
       throw new AppError(HttpStatus.FORBIDDEN, 'EMAIL_NOT_VERIFIED', 'Verify your email address before logging in (use the code we sent, or ask for a new one)');
     }
+    await this.limits.recordLoginSuccess(email, context.ip);
     const fresh = await this.users.recordLoginSuccess(user.id);
     await this.repo.recordEvent(AuthEventType.LOGIN_SUCCEEDED, user.id, context);
     return this.startSession(fresh, context);
@@ -182,7 +165,7 @@ export class AuthService {
     const refreshExpiresAt = new Date(Date.now() + this.config.REFRESH_TOKEN_TTL_SECONDS * 1000);
     await this.repo.createRefreshToken({ userId: user.id, familyId, tokenHash: sha256(refreshToken), expiresAt: refreshExpiresAt, context }, db);
     return {
-      accessToken: await this.tokens.sign(user.id, user.role),
+      accessToken: await this.tokens.sign(user),
       expiresIn: this.tokens.lifetimeSeconds,
       user: toUserDto(user),
       refreshToken,
@@ -190,30 +173,44 @@ export class AuthService {
     };
   }
 
+  /** Within REFRESH_REUSE_GRACE_SECONDS of its rotation, a rotated token is another tab's concurrent refresh. */
+  private withinReuseGrace(token: RefreshToken): boolean {
+    return token.rotatedAt !== null && Date.now() - token.rotatedAt.getTime() < this.config.REFRESH_REUSE_GRACE_SECONDS * 1000;
+  }
+
   /**
    * Rotation: the presented token dies and a new one of the same family is issued. A token
-   * that was already rotated is a stolen copy (or a replay): the whole family is revoked.
+   * rotated moments ago (two tabs refreshing with the same cookie) gets another new token of
+   * the same family; one rotated longer ago is a stolen copy (or a replay): the whole family
+   * is revoked.
    */
   async refresh(refreshToken: string | undefined, context: ClientContext): Promise<Session> {
     if (!refreshToken) throw new AppError(HttpStatus.UNAUTHORIZED, 'REFRESH_TOKEN_MISSING', 'No session cookie; log in');
     const row = await this.repo.findRefreshToken(sha256(refreshToken));
-    if (!row || row.revokedAt) throw invalidRefresh();
-    if (row.rotatedAt) {
+    if (!row || row.revokedAt || row.expiresAt <= new Date()) throw invalidRefresh();
+    const outcome = await this.repo.transaction(async (tx): Promise<Session | 'invalid' | 'reused'> => {
+      // Of concurrent refreshes with this token, exactly one passes this conditional UPDATE;
+      // the others see the rotation it made and fall under the grace rule below.
+      if (!(await this.repo.markRotated(row.id, tx))) {
+        const current = await this.repo.findRefreshTokenById(row.id, tx);
+        if (!current || current.revokedAt) return 'invalid';
+        if (!this.withinReuseGrace(current)) {
+          // Unrotated when read, rotated now: lost a race with a concurrent refresh, not a replay.
+          return row.rotatedAt === null ? 'invalid' : 'reused';
+        }
+      }
+      const user = await this.users.findById(row.userId, tx);
+      if (!user) return 'invalid';
+      return this.startSession(user, context, row.familyId, tx);
+    });
+    if (outcome === 'invalid') throw invalidRefresh();
+    if (outcome === 'reused') {
       const revoked = await this.repo.revokeFamily(row.familyId);
       await this.repo.recordEvent(AuthEventType.REFRESH_TOKEN_REUSED, row.userId, context, { familyId: row.familyId, revoked });
       this.logger.warn({ userId: row.userId, familyId: row.familyId }, 'refresh token reuse detected; session family revoked');
       throw new AppError(HttpStatus.UNAUTHORIZED, 'REFRESH_TOKEN_REUSED', 'This session was ended for safety; log in again');
     }
-    if (row.expiresAt <= new Date()) throw invalidRefresh();
-    const user = await this.users.findById(row.userId);
-    if (!user) throw invalidRefresh();
-    const session = await this.repo.transaction(async (tx) => {
-      // Of concurrent refreshes with this token, exactly one passes this conditional UPDATE.
-      if (!(await this.repo.markRotated(row.id, tx))) return null;
-      return this.startSession(user, context, row.familyId, tx);
-    });
-    if (!session) throw invalidRefresh();
-    return session;
+    return outcome;
   }
 
   /** Ends the session family of this cookie only (other devices stay logged in). */
@@ -225,10 +222,13 @@ export class AuthService {
     if (revoked > 0) await this.repo.recordEvent(AuthEventType.LOGOUT, row.userId, context, { familyId: row.familyId });
   }
 
-  /** Ends every session of the user, on every device. */
+  /** Ends every session of the user, on every device: refresh tokens and access tokens. */
   async logoutEverywhere(userId: string, context: ClientContext): Promise<void> {
-    const revoked = await this.repo.revokeAllForUser(userId);
-    await this.repo.recordEvent(AuthEventType.LOGOUT_ALL, userId, context, { revoked });
+    await this.repo.transaction(async (tx) => {
+      const revoked = await this.repo.revokeAllForUser(userId, tx);
+      await this.users.bumpTokenVersion(userId, tx);
+      await this.repo.recordEvent(AuthEventType.LOGOUT_ALL, userId, context, { revoked }, tx);
+    });
   }
 
   async me(userId: string): Promise<UserDto> {
@@ -239,48 +239,43 @@ export class AuthService {
 
   // --- password reset ---
 
-  /** Same answer and similar work whether or not the address has an account. */
+  /** Same answer after the same work whether or not the address has an account (the link is made by AuthRequestsService). */
   async requestPasswordReset(input: { email: string }, context: ClientContext): Promise<void> {
     const email = normalizeEmail(input.email);
     await this.limits.consume('password-reset', context.ip, email);
-    const user = await this.users.findByEmail(email);
-    const token = generateOpaqueToken();
-    const tokenHash = sha256(token);
-    if (!user) {
-      await this.repo.recordEvent(AuthEventType.PASSWORD_RESET_REQUESTED, null, context, { reason: 'unknown_email' });
-      return;
-    }
-    const expiresAt = new Date(Date.now() + this.config.PASSWORD_RESET_TTL_SECONDS * 1000);
-    await this.repo.issueCode(user.id, OneTimeCodePurpose.PASSWORD_RESET, tokenHash, expiresAt);
-    await this.repo.recordEvent(AuthEventType.PASSWORD_RESET_REQUESTED, user.id, context);
-    const link = new URL(this.config.PASSWORD_RESET_URL);
-    link.searchParams.set('email', user.email);
-    link.searchParams.set('token', token);
-    this.mail.sendInBackground(user.email, 'password-reset', emails.passwordReset(user.name, link.toString(), this.config.PASSWORD_RESET_TTL_SECONDS));
+    await this.requests.submit(AuthRequestKind.PASSWORD_RESET, email, context);
   }
 
-  /** Sets the new password, ends every session of the user and records the event. */
+  /**
+   * Sets the new password, proves the address, ends every session and access token of the
+   * user, records the event and writes the notice, all in one transaction. Limited per IP
+   * only: a 256-bit token cannot be guessed, and a per-account limit or attempt counter
+   * would let strangers burn the owner's link.
+   */
   async completePasswordReset(input: { email: string; token: string; password: string }, context: ClientContext): Promise<void> {
     const email = normalizeEmail(input.email);
-    await this.limits.consume('password-reset-complete', context.ip, email);
-    const presentedHash = sha256(input.token);
+    await this.limits.consume('password-reset-complete', context.ip);
     const user = await this.users.findByEmail(email);
     if (!user) throw invalidResetToken();
-    const purpose = OneTimeCodePurpose.PASSWORD_RESET;
-    const code = await this.checkOneTimeSecret(user, purpose, presentedHash, context, AuthEventType.PASSWORD_RESET_FAILED);
-    if (!code) throw invalidResetToken();
+    const code = await this.repo.findResetCode(user.id, sha256(input.token));
+    if (!code || code.expiresAt <= new Date()) {
+      await this.repo.recordEvent(AuthEventType.PASSWORD_RESET_FAILED, user.id, context, { reason: code ? 'expired' : 'mismatch' });
+      throw invalidResetToken();
+    }
     const passwordHash = await this.passwords.hash(input.password);
-    const done = await this.repo.transaction(async (tx) => {
-      if (!(await this.repo.consumeCode(code.id, tx))) return false;
-      await this.users.setPassword(user.id, passwordHash, tx);
-      // The link reached the inbox, so the address is proven too.
+    const outboxId = await this.repo.transaction(async (tx) => {
+      if (!(await this.repo.consumeCode(code.id, tx))) return null;
+      await this.users.setPasswordFromReset(user.id, passwordHash, tx);
+      // The link reached the inbox, so the address is proven too; pending registrations die.
       await this.users.markEmailVerified(user.id, tx);
-      await this.repo.invalidateCodes(user.id, purpose, tx);
+      await this.repo.invalidateCodes(user.id, OneTimeCodePurpose.PASSWORD_RESET, tx);
+      await this.repo.invalidateCodes(user.id, OneTimeCodePurpose.EMAIL_VERIFICATION, tx);
       const revoked = await this.repo.revokeAllForUser(user.id, tx);
       await this.repo.recordEvent(AuthEventType.PASSWORD_RESET_COMPLETED, user.id, context, { revokedSessions: revoked }, tx);
-      return true;
+      return this.outbox.add(tx, user.email, 'password-changed', emails.passwordChanged(user.name));
     });
-    if (!done) throw invalidResetToken();
-    this.mail.sendInBackground(user.email, 'password-changed', emails.passwordChanged(user.name));
+    if (!outboxId) throw invalidResetToken();
+    this.outbox.deliverSoon([outboxId]);
+    await this.limits.clearLoginFailures(email);
   }
 }

@@ -40,6 +40,10 @@ export class AccessTokenGuard implements CanActivate {
     }
     const user = await this.users.findById(result.claims.sub);
     if (!user) throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_INVALID', 'The access token is invalid');
+    // Logout-all, a password reset, a role change and email verification bump the version.
+    if (result.claims.ver !== user.tokenVersion) {
+      throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_REVOKED', 'The session has ended; log in again');
+    }
     request.user = { id: user.id, email: user.email, role: user.role };
     return true;
   }

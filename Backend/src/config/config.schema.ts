@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ASSET_CODES, ASSETS, canonicalAddress, type AssetDefinition } from '../assets/asset-registry';
 
@@ -49,6 +50,46 @@ function perAsset<P extends string, T extends z.ZodTypeAny>(prefix: P, make: (as
   return Object.fromEntries(ASSET_CODES.map((code) => [`${prefix}_${code}`, make(ASSETS[code])])) as Record<`${P}_${AssetDefinition['code']}`, T>;
 }
 
+/** Named subnets proxy-addr (Fastify's trustProxy) understands. */
+const NAMED_SUBNETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrCidr(entry: string): boolean {
+  if (NAMED_SUBNETS.includes(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Which peers may set X-Forwarded-For/-Proto: a hop count (1 = the ingress in front of the
+ * pod) or the proxies' addresses/CIDRs. Never a boolean: `true` would believe whatever
+ * X-Forwarded-For a client sends, handing every request a fresh per-IP rate-limit budget.
+ */
+const trustProxy = z
+  .string()
+  .default('0')
+  .transform((raw, ctx): number | string[] => {
+    const value = raw.trim();
+    if (value === 'false') return 0;
+    if (/^\d+$/.test(value) && Number(value) <= 10) return Number(value);
+    const entries = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (value !== 'true' && entries.length > 0 && entries.every(isAddressOrCidr)) return entries;
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      message:
+        'must be a hop count (0-10; 1 = one ingress/load balancer in front of the app) or a comma-separated list of proxy IPs/CIDRs (10.0.0.0/8, loopback); true is refused: it trusts any X-Forwarded-For a client sends',
+    });
+    return z.NEVER;
+  });
+
+/** Seconds of a duration like 15m (validated by `duration`). */
+export function durationSeconds(value: string): number {
+  const unit = { s: 1, m: 60, h: 3600, d: 86400 }[value.slice(-1) as 's' | 'm' | 'h' | 'd'];
+  return Number(value.slice(0, -1)) * unit;
+}
+
 /** Values that must never protect real money (copied from examples, defaults or docs). */
 const WEAK_SECRET_MARKERS = ['change-me', 'changeme', 'secret', 'password', 'example', 'default', 'dev-only', 'test'];
 
@@ -61,7 +102,7 @@ export const ENV_SCHEMA = z.object({
     .default('')
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .refine((list) => list.every((o) => o === '*' || isUrl(o, ['http', 'https'])), 'must be a comma-separated list of origins (https://app.example.com) or *'),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: trustProxy,
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024, 1024 * 1024),
   SHUTDOWN_DELAY_MS: int(0, 120_000, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,10 +111,20 @@ export const ENV_SCHEMA = z.object({
   DATABASE_URL: z
     .string({ required_error: 'is required (postgresql://user:password@host:5432/database)' })
     .refine((v) => isUrl(v, ['postgres', 'postgresql']), 'must be a postgresql:// URL'),
+  // Per process (src/database/pg-adapter.ts). A `connection_limit` or `statement_timeout` in
+  // DATABASE_URL wins over these.
+  DATABASE_POOL_SIZE: int(1, 200, 10),
+  // Also the longest wait for a free pooled connection: a request fails instead of hanging.
+  DATABASE_CONNECT_TIMEOUT_MS: int(100, 120_000, 5_000),
+  // Server-side limit per statement; 0 = none.
+  DATABASE_STATEMENT_TIMEOUT_MS: int(0, 3_600_000, 30_000),
 
   JWT_SECRET: z.string({ required_error: 'is required (at least 32 random characters)' }).min(32, 'must be at least 32 characters'),
   JWT_EXPIRES_IN: duration.default('15m'),
   REFRESH_TOKEN_TTL_SECONDS: int(60, 365 * 24 * 3600, 30 * 24 * 3600),
+  // A rotated refresh token presented again within this many seconds (two tabs refreshing at
+  // once) gets a new session of the same family instead of revoking it; 0 turns that off.
+  REFRESH_REUSE_GRACE_SECONDS: int(0, 300, 10),
   REFRESH_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a cookie name ([A-Za-z0-9_-])').default('kv_refresh'),
   REFRESH_COOKIE_DOMAIN: z.string().optional().transform((v) => v || undefined),
   REFRESH_COOKIE_PATH: z.string().startsWith('/', 'must start with /').default('/auth'),
@@ -86,16 +137,26 @@ export const ENV_SCHEMA = z.object({
     .refine((v) => isUrl(v, ['http', 'https']), 'must be an http(s) URL of the frontend reset page'),
   LOGIN_MAX_FAILURES: int(1, 100, 5),
   LOGIN_LOCKOUT_SECONDS: int(1, 24 * 3600, 15 * 60),
+  LOGIN_ACCOUNT_MAX_FAILURES: int(1, 100_000, 50),
   RATE_LIMIT_WINDOW_SECONDS: int(1, 24 * 3600, 15 * 60),
   RATE_LIMIT_PER_IP: int(1, 100_000, 50),
   RATE_LIMIT_PER_ACCOUNT: int(1, 10_000, 10),
+  AUTH_EVENT_RETENTION_DAYS: int(1, 3650, 365),
 
   SMTP_HOST: z.string().default('localhost'),
   SMTP_PORT: int(1, 65535, 587),
   SMTP_SECURE: bool(false),
+  // STARTTLS is mandatory (nodemailer requireTLS): without it a stripped STARTTLS offer means plain text.
+  SMTP_REQUIRE_TLS: bool(false),
   SMTP_USER: z.string().optional().transform((v) => v || undefined),
   SMTP_PASSWORD: z.string().optional().transform((v) => v || undefined),
   SMTP_FROM: z.string().default('KryptoVault <no-reply@kryptovault.local>'),
+  // Email outbox (src/mail/email-outbox.sender.ts): every email is a row, delivered with retries.
+  EMAIL_OUTBOX_SEND_ON_WRITE: bool(true),
+  EMAIL_OUTBOX_INTERVAL_SECONDS: int(1, 3600, 5),
+  EMAIL_OUTBOX_BATCH_SIZE: int(1, 1000, 50),
+  EMAIL_OUTBOX_MAX_ATTEMPTS: int(1, 100, 8),
+  EMAIL_OUTBOX_RETRY_SECONDS: int(1, 3600, 30),
 
   BLOCKCHAIN_VERIFIER_URL: optionalUrl(['http', 'https']),
   BLOCKCHAIN_VERIFIER_SECRET: z.string().optional().transform((v) => v || undefined),
@@ -169,7 +230,38 @@ function productionProblems(config: ParsedEnv): string[] {
   if (config.CORS_ORIGIN.includes('*')) {
     problems.push('CORS_ORIGIN: * is not allowed in production (cookies are sent cross-origin)');
   }
+  const resetUrl = new URL(config.PASSWORD_RESET_URL);
+  if (resetUrl.protocol !== 'https:' || isLocalHost(resetUrl.hostname)) {
+    problems.push('PASSWORD_RESET_URL: must be an https:// URL of the public frontend in production (reset tokens travel in it), not http or localhost');
+  }
+  if (!config.SMTP_SECURE && !config.SMTP_REQUIRE_TLS) {
+    problems.push('SMTP_REQUIRE_TLS: production mail must use TLS (codes and reset links travel in it): set SMTP_REQUIRE_TLS=true (STARTTLS, port 587) or SMTP_SECURE=true (implicit TLS, port 465)');
+  }
+  if (durationSeconds(config.JWT_EXPIRES_IN) > MAX_PRODUCTION_ACCESS_TOKEN_SECONDS) {
+    problems.push('JWT_EXPIRES_IN: must be at most 1h in production (a stolen access token works until it expires)');
+  }
+  if (hasPlaceholder(config.DATABASE_URL)) {
+    problems.push('DATABASE_URL: contains a placeholder (CHANGE_ME, <...> or example): set the real connection URL');
+  }
   return problems;
+}
+
+const MAX_PRODUCTION_ACCESS_TOKEN_SECONDS = 3600;
+
+function isLocalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\./.test(host);
+}
+
+/** Markers of a URL copied from .env.example or the docs instead of the real one. */
+function hasPlaceholder(url: string): boolean {
+  let decoded = url;
+  try {
+    decoded = decodeURIComponent(url);
+  } catch {
+    // keep the raw text
+  }
+  return [url, decoded].some((text) => /change[_-]?me|<[^>]*>|example/i.test(text));
 }
 
 /** Parses the environment; throws one ConfigError naming every bad variable (never its value). */

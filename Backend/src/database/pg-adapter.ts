@@ -1,5 +1,7 @@
 import pg from 'pg';
+import { parseIntoClientConfig } from 'pg-connection-string';
 import { PrismaPg } from '@prisma/adapter-pg';
+import type { AppConfig } from '../config/config.schema';
 
 import { ColumnTypeEnum, type SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
@@ -55,50 +57,73 @@ function withCharacterColumns<T extends Queryable>(queryable: T): T {
   return queryable;
 }
 
-export interface PgConnectionFields {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-  ssl?: pg.ConnectionConfig['ssl'];
-  max?: number;
+/** Pool size and timeouts (DATABASE_POOL_SIZE, DATABASE_CONNECT_TIMEOUT_MS, DATABASE_STATEMENT_TIMEOUT_MS). */
+export interface DatabaseSettings {
+  poolSize: number;
+  connectTimeoutMs: number;
+  /** 0: no limit from us (the server's own statement_timeout applies). */
+  statementTimeoutMs: number;
 }
 
-/** Discrete connection fields from a postgres:// URL (the shadow database needs them). */
-export function parseDatabaseUrl(databaseUrl: string): PgConnectionFields {
-  const url = new URL(databaseUrl);
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL');
-  }
-  const sslmode = url.searchParams.get('sslmode');
-  const ssl =
-    sslmode === 'require' || sslmode === 'prefer' || sslmode === 'no-verify'
-      ? { rejectUnauthorized: false }
-      : sslmode === 'verify-full' || sslmode === 'verify-ca'
-        ? { rejectUnauthorized: true }
-        : undefined;
-  const limit = url.searchParams.get('connection_limit');
+export const DEFAULT_DATABASE_SETTINGS: DatabaseSettings = { poolSize: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 30_000 };
+
+export function databaseSettings(
+  config: Pick<AppConfig, 'DATABASE_POOL_SIZE' | 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS'>,
+): DatabaseSettings {
   return {
-    host: decodeURIComponent(url.hostname) || 'localhost',
-    port: url.port ? Number(url.port) : 5432,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres',
-    ...(ssl ? { ssl } : {}),
-    ...(limit ? { max: Number(limit) } : {}),
+    poolSize: config.DATABASE_POOL_SIZE,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
   };
 }
 
-function poolConfig(fields: PgConnectionFields): pg.PoolConfig {
-  // Prisma reads and writes timestamp columns as UTC; SQL that compares them with now()
-  // (leases, expiries, lockouts) is only right when the session's time zone is UTC too.
-  return { ...fields, options: '-c TimeZone=UTC', Client: CatalogTypesAsTextClient as unknown as typeof pg.Client };
+// Prisma reads and writes timestamp columns as UTC; SQL that compares them with now()
+// (leases, expiries, lockouts) is only right when the session's time zone is UTC too.
+const UTC_SESSION_OPTION = '-c TimeZone=UTC';
+
+/**
+ * pg settings from DATABASE_URL, parsed exactly as node-postgres parses a connection string
+ * (pg-connection-string): sslmode, sslrootcert/sslcert/sslkey, options, application_name,
+ * statement_timeout... pg 8's sslmode meanings are kept, never weakened: prefer, require,
+ * verify-ca and verify-full all verify the server certificate and host name (against
+ * sslrootcert, or the system CAs); `no-verify` is the explicit opt-out; `uselibpqcompat=true`
+ * selects libpq's meanings (require without sslrootcert does not verify). Discrete fields
+ * come back too: the shadow database of the drift check is the same server, another database.
+ */
+export function parseDatabaseUrl(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): pg.PoolConfig {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1]?.toLowerCase();
+  if (scheme !== 'postgres' && scheme !== 'postgresql') {
+    throw new Error('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const { poolSize, connectTimeoutMs, statementTimeoutMs } = { ...DEFAULT_DATABASE_SETTINGS, ...settings };
+  const parsed = parseIntoClientConfig(databaseUrl) as pg.ClientConfig & { connection_limit?: string };
+  const { connection_limit: connectionLimit, ...client } = parsed;
+  return {
+    ...client,
+    // A user's own `options` (search_path, work_mem...) are kept; ours comes last so UTC wins.
+    options: [client.options, UTC_SESSION_OPTION].filter(Boolean).join(' '),
+    statement_timeout: client.statement_timeout ?? (statementTimeoutMs > 0 ? statementTimeoutMs : undefined),
+    // Prisma's URL parameter, still honoured for existing deployments.
+    max: connectionLimit ? Number(connectionLimit) : poolSize,
+    // pg-pool applies this to a connection attempt and to the wait for a free connection.
+    connectionTimeoutMillis: connectTimeoutMs,
+    // Notices a peer that vanished (failover, NAT timeout) instead of waiting on a dead socket.
+    keepAlive: true,
+  };
+}
+
+/** A plain pg pool on DATABASE_URL with the same TLS, options and timeouts as the Prisma client. */
+export function createPgPool(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): pg.Pool {
+  return new pg.Pool(parseDatabaseUrl(databaseUrl, settings));
+}
+
+function poolConfig(config: pg.PoolConfig): pg.PoolConfig {
+  return { ...config, Client: CatalogTypesAsTextClient as unknown as typeof pg.Client };
 }
 
 /** Driver adapter for the Prisma runtime client. */
-export function createPrismaPg(databaseUrl: string): PrismaPg {
-  return new PrismaPg(poolConfig(parseDatabaseUrl(databaseUrl)));
+export function createPrismaPg(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): PrismaPg {
+  return new PrismaPg(poolConfig(parseDatabaseUrl(databaseUrl, settings)));
 }
 
 type MigrationAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
@@ -130,7 +155,8 @@ function forMigrations(adapter: MigrationAdapter): MigrationAdapter {
  * dropped WITH (FORCE) when the engine disposes of it.
  */
 export function createMigrationAdapterFactory(databaseUrl: string): SqlMigrationAwareDriverAdapterFactory {
-  const fields = parseDatabaseUrl(databaseUrl);
+  // No statement timeout of ours: an index build may take longer (the Job has its own deadline).
+  const fields = parseDatabaseUrl(databaseUrl, { statementTimeoutMs: 0 });
   const main = new PrismaPg(poolConfig(fields));
   return {
     provider: main.provider,

@@ -1,18 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Deposit } from '@prisma/client';
 import type { Logger } from 'pino';
 import { formatAmount } from '../assets/amounts';
 import { AssetsService } from '../assets/assets.service';
 import { APP_CONFIG, APP_LOGGER } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
-import { JobStatusRepository } from '../jobs/job-status.repository';
+import { JobPasses, type PassCounts } from '../jobs/job-passes';
 import { NotificationsService } from '../notifications/notifications.service';
 import { DepositMonitorMetrics } from './deposit-monitor.metrics';
 import { DepositsRepository, type ClaimedDeposit } from './deposits.repository';
 import { BlockchainVerifierClient, type VerificationOutcome } from './verifier/blockchain-verifier.client';
 
-export interface PassSummary {
+export interface PassSummary extends PassCounts {
   expired: number;
   checked: number;
   credited: number;
@@ -22,7 +21,7 @@ export interface PassSummary {
   verifierErrors: number;
 }
 
-const JOB = 'deposit-monitor';
+const JOB = 'deposit-monitor' as const;
 /** Deposits expired per statement; a pass repeats until none are left. */
 const EXPIRE_BATCH = 1000;
 /**
@@ -40,7 +39,6 @@ const PASS_CLAIM_BUDGET_MS = 120_000;
  */
 @Injectable()
 export class DepositMonitorService {
-  private readonly tracer = trace.getTracer('kryptovault');
   /** A claimed deposit is not due again until its verifier call had every chance to finish. */
   private readonly leaseSeconds: number;
 
@@ -51,40 +49,24 @@ export class DepositMonitorService {
     private readonly verifier: BlockchainVerifierClient,
     private readonly assets: AssetsService,
     private readonly notifications: NotificationsService,
-    private readonly jobStatus: JobStatusRepository,
+    private readonly passes: JobPasses,
     private readonly metrics: DepositMonitorMetrics,
   ) {
     const perCall = config.BLOCKCHAIN_VERIFIER_TIMEOUT_MS * (config.BLOCKCHAIN_VERIFIER_RETRIES + 1) + 5_000 * config.BLOCKCHAIN_VERIFIER_RETRIES;
     this.leaseSeconds = Math.ceil((perCall * 2) / 1000) + 30;
   }
 
-  runPass(): Promise<PassSummary> {
-    return this.tracer.startActiveSpan('deposit-monitor.pass', async (span) => {
-      const startedAt = new Date();
-      const summary: PassSummary = { expired: 0, checked: 0, credited: 0, pending: 0, rejected: 0, waiting: 0, verifierErrors: 0 };
-      try {
-        await this.pass(summary);
-        const durationMs = Date.now() - startedAt.getTime();
-        await this.jobStatus.recordRun(JOB, { ok: true, startedAt, durationMs, summary: { ...summary } });
-        this.metrics.passes.inc({ outcome: 'success' });
-        this.metrics.lastSuccess.setToCurrentTime();
-        span.setAttributes(Object.fromEntries(Object.entries(summary).map(([k, v]) => [`deposit_monitor.${k}`, v])));
-        this.logger.info({ job: JOB, durationMs, ...summary }, 'deposit monitor pass finished');
-        return summary;
-      } catch (error) {
-        const durationMs = Date.now() - startedAt.getTime();
-        this.metrics.passes.inc({ outcome: 'failure' });
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        this.logger.error({ job: JOB, durationMs, ...summary, err: error }, 'deposit monitor pass failed');
-        await this.jobStatus
-          .recordRun(JOB, { ok: false, startedAt, durationMs, summary: { ...summary, error: (error as Error).message } })
-          .catch(() => undefined);
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+  async runPass(): Promise<PassSummary> {
+    const summary: PassSummary = { expired: 0, checked: 0, credited: 0, pending: 0, rejected: 0, waiting: 0, verifierErrors: 0 };
+    try {
+      await this.passes.run(JOB, summary, (counts) => this.pass(counts));
+    } catch (error) {
+      this.metrics.passes.inc({ outcome: 'failure' });
+      throw error;
+    }
+    this.metrics.passes.inc({ outcome: 'success' });
+    this.metrics.lastSuccess.setToCurrentTime();
+    return summary;
   }
 
   private async pass(summary: PassSummary): Promise<void> {

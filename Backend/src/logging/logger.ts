@@ -3,8 +3,14 @@ import { trace } from '@opentelemetry/api';
 import type { LoggerService } from '@nestjs/common';
 import type { AppConfig } from '../config/config.schema';
 
-/** Paths pino blanks in every log line, wherever a secret could travel. */
+/**
+ * Paths pino blanks in every log line, wherever a secret could travel. `code` covers
+ * verification codes; an error's own `code` (P2002, ECONNREFUSED, 23505) is kept by the
+ * censor below, so the `err.code`/`error.code` entries only name those keys for it.
+ */
 export const REDACTED_PATHS = [
+  'err.code',
+  'error.code',
   'password',
   'newPassword',
   'code',
@@ -33,6 +39,48 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
+const CENSORED = '[REDACTED]';
+/** Parents whose `code` is an error code (diagnostics), never a secret. */
+const ERROR_KEYS = new Set(['err', 'error']);
+
+/**
+ * pino calls this for every redacted path with the path as an array. For a top-level
+ * wildcard (`*.code`) pino only names the parent when that parent also has a path of its
+ * own, hence `err.code` in REDACTED_PATHS.
+ */
+export function censor(value: unknown, path: (string | symbol)[]): unknown {
+  const parent = path[path.length - 2];
+  const isErrorCode = path[path.length - 1] === 'code' && typeof parent === 'string' && ERROR_KEYS.has(parent);
+  return isErrorCode && (typeof value === 'string' || typeof value === 'number') ? value : CENSORED;
+}
+
+const PRISMA_VALIDATION_ERROR = 'PrismaClientValidationError';
+
+/**
+ * Prisma's validation errors print the whole query with its argument values (emails,
+ * amounts, tokens): keep the operation and the verdict (which argument, what is wrong),
+ * never the values.
+ */
+export function withoutQueryArguments(message: string): string {
+  const paragraphs = message.split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  const operation = (/Invalid `[^`]+` invocation/.exec(message) ?? ['Invalid Prisma invocation'])[0];
+  const verdict = (paragraphs.length > 1 ? paragraphs[paragraphs.length - 1]! : '')
+    .replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
+    .replace(/\bvalue\s+\S+/g, 'value …');
+  return verdict ? `${operation}: ${verdict}` : operation;
+}
+
+/** pino's error serializer, minus the argument values Prisma puts into validation errors. */
+export function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  if (serialized && serialized.type === PRISMA_VALIDATION_ERROR && typeof serialized.message === 'string') {
+    const message = withoutQueryArguments(serialized.message);
+    const frames = typeof serialized.stack === 'string' ? serialized.stack.split('\n').filter((l) => /^\s+at /.test(l)) : [];
+    return { ...serialized, message, stack: [`${PRISMA_VALIDATION_ERROR}: ${message}`, ...frames].join('\n') };
+  }
+  return serialized;
+}
+
 /**
  * The one logger: pino, JSON in production and pretty in development. When tracing is
  * on, every line carries the active trace and span ids so logs and traces correlate.
@@ -41,7 +89,8 @@ export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>
   const options: pino.LoggerOptions = {
     level: config.LOG_LEVEL,
     base: { service: process.env.OTEL_SERVICE_NAME ?? 'kryptovault-api' },
-    redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    redact: { paths: REDACTED_PATHS, censor },
+    serializers: { err: serializeError },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin() {

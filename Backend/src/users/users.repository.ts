@@ -13,6 +13,12 @@ export class UsersRepository {
     return db.user.findUnique({ where: { email } });
   }
 
+  /** The user of this address with its row locked until the transaction ends (serializes work on one account). */
+  async findByEmailForUpdate(email: string, tx: Prisma.TransactionClient): Promise<User | null> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "User" WHERE "email" = ${email} FOR UPDATE`;
+    return rows[0] ? tx.user.findUnique({ where: { id: rows[0].id } }) : null;
+  }
+
   findById(id: string, db: Db = this.prisma): Promise<User | null> {
     return db.user.findUnique({ where: { id } });
   }
@@ -21,37 +27,44 @@ export class UsersRepository {
     return db.user.create({ data });
   }
 
-  /** Marks the email verified only if it was not already (false when someone else won). */
+  /**
+   * Verifies the address with the credentials the verification code carries (whoever proved
+   * the inbox decides them) and ends every access token issued before. Only if the address
+   * was not verified yet: false when someone else won.
+   */
+  async completeVerification(id: string, credentials: { passwordHash: string | null; name: string | null }, db: Db = this.prisma): Promise<boolean> {
+    const { count } = await db.user.updateMany({
+      where: { id, emailVerifiedAt: null },
+      data: {
+        emailVerifiedAt: new Date(),
+        ...(credentials.passwordHash ? { passwordHash: credentials.passwordHash } : {}),
+        ...(credentials.name ? { name: credentials.name } : {}),
+        tokenVersion: { increment: 1 },
+      },
+    });
+    return count === 1;
+  }
+
+  /** Marks the email verified only if it was not already (a reset link reached the inbox too). */
   async markEmailVerified(id: string, db: Db = this.prisma): Promise<boolean> {
     const { count } = await db.user.updateMany({ where: { id, emailVerifiedAt: null }, data: { emailVerifiedAt: new Date() } });
     return count === 1;
   }
 
-  /**
-   * Counts one failed login atomically and locks the account when the count reaches
-   * `maxFailures`. Returns the new count and the lock end (if locked now).
-   */
-  async recordLoginFailure(id: string, maxFailures: number, lockoutSeconds: number): Promise<{ failedLoginCount: number; lockedUntil: Date | null }> {
-    const rows = await this.prisma.$queryRaw<{ failedLoginCount: number; lockedUntil: Date | null }[]>`
-      UPDATE "User"
-         SET "failedLoginCount" = CASE WHEN "failedLoginCount" + 1 >= ${maxFailures} THEN 0 ELSE "failedLoginCount" + 1 END,
-             "lockedUntil" = CASE WHEN "failedLoginCount" + 1 >= ${maxFailures}
-                                  THEN now() + make_interval(secs => ${lockoutSeconds}::double precision)
-                                  ELSE "lockedUntil" END,
-             "updatedAt" = now()
-       WHERE "id" = ${id}::uuid
-   RETURNING "failedLoginCount", "lockedUntil"`;
-    return rows[0] ?? { failedLoginCount: 0, lockedUntil: null };
+  /** Refuses every access token issued so far (they carry the old version). */
+  async bumpTokenVersion(id: string, db: Db = this.prisma): Promise<void> {
+    await db.user.update({ where: { id }, data: { tokenVersion: { increment: 1 } } });
   }
 
   recordLoginSuccess(id: string): Promise<User> {
     return this.prisma.user.update({ where: { id }, data: { failedLoginCount: 0, lockedUntil: null, lastLoginAt: new Date() } });
   }
 
-  setPassword(id: string, passwordHash: string, db: Db = this.prisma): Promise<User> {
+  /** A completed password reset: the new hash, the address proven, every access token refused. */
+  setPasswordFromReset(id: string, passwordHash: string, db: Db = this.prisma): Promise<User> {
     return db.user.update({
       where: { id },
-      data: { passwordHash, failedLoginCount: 0, lockedUntil: null },
+      data: { passwordHash, failedLoginCount: 0, lockedUntil: null, tokenVersion: { increment: 1 } },
     });
   }
 }

@@ -1,26 +1,13 @@
 import { NestFactory } from '@nestjs/core';
-import type { INestApplicationContext } from '@nestjs/common';
 import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/config.schema';
 import { loadConfigOrExit } from '../config/load-config-or-exit';
-import { DepositMonitorService } from '../deposits/deposit-monitor.service';
 import { type JobName } from '../jobs/job-metrics';
+import { WORKERS } from '../jobs/workers';
 import { JobLoop } from '../jobs/job-loop';
 import { createLogger, PinoNestLogger } from '../logging/logger';
 import { stopTracing } from '../tracing/tracing';
-
-interface Worker {
-  pass(app: INestApplicationContext): Promise<unknown>;
-  intervalSeconds(config: AppConfig): number;
-}
-
-/** Every worker by its job name (the CronJob's and the metrics' `worker` label): its pass, its --watch interval. */
-export const WORKERS: Record<JobName, Worker> = {
-  'deposit-monitor': {
-    pass: (app) => app.get(DepositMonitorService).runPass(),
-    intervalSeconds: (config) => config.DEPOSIT_MONITOR_INTERVAL_SECONDS,
-  },
-};
+import { serveWorkerProbes } from './worker-http';
 
 /**
  * `node dist/workers/<name>.js` (and `node dist/main.js --worker=<name>`): one pass, then
@@ -44,20 +31,26 @@ export async function runWorker(name: string, args: string[]): Promise<void> {
   };
 
   if (!args.includes('--watch')) {
-    const ok = await worker.pass(app).then(
+    const ok = await worker.pass(app, args).then(
       () => true,
       () => false, // already logged and recorded by the pass
     );
     await finish(ok ? 0 : 1);
     return;
   }
-  const loop = new JobLoop(name, worker.intervalSeconds(config), () => worker.pass(app), logger);
+  const loop = new JobLoop(name, worker.intervalSeconds(config), () => worker.pass(app, args), logger);
+  let stopping = false;
+  const probes = await serveWorkerProbes(app, config.PORT, config.HOST, () => stopping);
   const stop = (signal: NodeJS.Signals) => {
+    stopping = true;
     logger.info({ signal }, 'stopping after the current pass');
-    void loop.stop().then(() => finish(0));
+    void loop.stop().then(() => {
+      probes.close();
+      return finish(0);
+    });
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   loop.start();
-  logger.info({ intervalSeconds: worker.intervalSeconds(config) }, 'worker watching');
+  logger.info({ intervalSeconds: worker.intervalSeconds(config), port: config.PORT }, 'worker watching (probes and /metrics on PORT)');
 }

@@ -7,10 +7,15 @@ import { createLogger } from '../../src/logging/logger';
 
 export const TEST_JWT_SECRET = 'k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGaEiUoPqWe';
 
-/** What NODE_ENV=production requires beyond secrets: a verifier and our address per enabled asset. */
+/**
+ * What NODE_ENV=production requires beyond secrets: a verifier, our address per enabled
+ * asset, an https reset page and TLS to the SMTP server.
+ */
 export function productionRequiredEnv(): Record<string, string> {
   const { ASSET_CODES, ASSETS } = require('../../src/assets/asset-registry') as typeof import('../../src/assets/asset-registry');
   return {
+    PASSWORD_RESET_URL: 'https://app.kryptovault.test/reset-password',
+    SMTP_REQUIRE_TLS: 'true',
     BLOCKCHAIN_VERIFIER_URL: 'https://verifier.invalid',
     BLOCKCHAIN_VERIFIER_SECRET: 'Vq3nL8xT2mR7kW4pZ9sB6cF1hJ5dG0aE',
     ...Object.fromEntries(ASSET_CODES.map((a) => [`DEPOSIT_ADDRESS_${a}`, ASSETS[a].defaults.devAddress])),

@@ -68,6 +68,10 @@ export class ApiClient {
     return this.call<T>('POST', path, { ...options, body });
   }
 
+  patch<T = any>(path: string, body?: unknown, options: { token?: string; cookie?: string; headers?: Record<string, string> } = {}) {
+    return this.call<T>('PATCH', path, { ...options, body });
+  }
+
   get<T = any>(path: string, options: { token?: string; cookie?: string; headers?: Record<string, string> } = {}) {
     return this.call<T>('GET', path, options);
   }
@@ -135,4 +139,16 @@ export async function startAuthTestEnv(env: Record<string, string> = {}): Promis
       await db.drop();
     },
   };
+}
+
+/**
+ * Register, resend-verification and password-reset requests are answered before they are
+ * processed (src/auth/auth-requests.service.ts): waits until every one has been.
+ */
+export async function authRequestsProcessed(pool: import('pg').Pool): Promise<void> {
+  const { eventually } = await import('./process');
+  await eventually(async () => {
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM "AuthRequest" WHERE "processedAt" IS NULL');
+    return rows[0].n === 0 ? true : undefined;
+  }, 15_000, 'auth requests processed');
 }

@@ -2,7 +2,10 @@ import { Body, Controller, Get, Inject, Module, Post, Query } from '@nestjs/comm
 import { Type } from 'class-transformer';
 import { IsEmail, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import type { Logger } from 'pino';
+import net from 'node:net';
+import pg from 'pg';
 import { APP_LOGGER } from '../../src/config/config.module';
+import { PrismaService } from '../../src/database/prisma.service';
 
 /**
  * Test-only routes that exercise the shared HTTP pipeline (parsing, validation, error
@@ -31,7 +34,10 @@ export const probeGate = { current: new Gate() };
 
 @Controller('__probe')
 class ProbeController {
-  constructor(@Inject(APP_LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+    private readonly prisma: PrismaService,
+  ) {}
 
   @Post('echo')
   echo(@Body() body: EchoBody) {
@@ -51,6 +57,37 @@ class ProbeController {
   @Post('log-secrets')
   logSecrets(@Body() body: Record<string, unknown>) {
     this.logger.info({ body, password: 'hunter2', user: { token: 'tok_123' } }, 'probe log');
+    return { ok: true };
+  }
+
+  /** A Prisma validation error whose message would carry the query's argument values. */
+  @Get('prisma-invalid')
+  async prismaInvalid() {
+    return this.prisma.user.findMany({ where: { email: 'prisma-arg-secret@example.com' }, skip: 1e20 });
+  }
+
+  /** A unique violation (P2002) left unhandled: the 500 log line must keep err.code. */
+  @Get('duplicate')
+  async duplicate() {
+    const job = `probe-duplicate-${Date.now()}-${Math.random()}`;
+    await this.prisma.jobStatus.create({ data: { job } });
+    return this.prisma.jobStatus.create({ data: { job } });
+  }
+
+  /** A connection refused (ECONNREFUSED) left unhandled. */
+  @Get('refused')
+  async refused() {
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'nobody', database: 'nothing' });
+    await client.connect();
+  }
+
+  @Post('log-codes')
+  logCodes(@Body() body: Record<string, unknown>) {
+    this.logger.info({ code: '246810', dto: { code: '135790' }, body }, 'probe codes');
     return { ok: true };
   }
 

@@ -17,6 +17,15 @@ export interface Rule {
   readonly helm: string;
 }
 
+/** An http(s) URL whose host is this machine (localhost, 127.x, ::1, 0.0.0.0): never a public page. */
+const LOCAL_URL_PATTERN = '^https?://([^/?#@]*@)?(localhost|[^/?#@:]*\\.localhost|127\\.[0-9.]+|0\\.0\\.0\\.0|\\[::1\\])(:[0-9]+)?([/?#]|$)';
+
+/** Seconds of a JWT_EXPIRES_IN value (900s, 15m, 1h, 7d; the schema checks the format). */
+function durationSeconds(value: string): number {
+  const unit: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+  return Number(value.slice(0, -1)) * (unit[value.slice(-1)] ?? 1);
+}
+
 export const RULES: readonly Rule[] = [
   {
     id: 'pdb-needs-two-replicas',
@@ -32,11 +41,11 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'scheduled-jobs-single-runner',
-    message: 'runScheduledJobs=true makes every API replica run the jobs: it needs api.replicaCount=1, autoscaling off and both CronJobs suspended (the CronJobs are the supported way)',
+    message: 'runScheduledJobs=true makes every API replica run the jobs: it needs api.replicaCount=1, autoscaling off and every CronJob suspended (the CronJobs are the supported way)',
     broken: (c) =>
       c.runScheduledJobs &&
-      (c.api.autoscaling.enabled || c.api.replicaCount !== 1 || !c.depositMonitor.suspend || !c.earnings.suspend),
-    helm: 'and .Values.runScheduledJobs (or .Values.api.autoscaling.enabled (ne (int .Values.api.replicaCount) 1) (not .Values.depositMonitor.suspend) (not .Values.earnings.suspend))',
+      (c.api.autoscaling.enabled || c.api.replicaCount !== 1 || !c.depositMonitor.suspend || !c.earnings.suspend || !c.housekeeping.suspend || !c.emailSender.suspend),
+    helm: 'and .Values.runScheduledJobs (or .Values.api.autoscaling.enabled (ne (int .Values.api.replicaCount) 1) (not .Values.depositMonitor.suspend) (not .Values.earnings.suspend) (not .Values.housekeeping.suspend) (not .Values.emailSender.suspend))',
   },
   {
     id: 'shutdown-delay-exceeds-readiness-period',
@@ -90,6 +99,25 @@ export const RULES: readonly Rule[] = [
     message: 'env.NODE_ENV=production needs secrets.keys.BLOCKCHAIN_VERIFIER_SECRET (the key of the verifier secret in your Secret): the app refuses to start without it',
     broken: (c) => c.env.NODE_ENV === 'production' && c.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET === '',
     helm: 'and (eq .Values.env.NODE_ENV "production") (empty .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET)',
+  },
+  {
+    id: 'production-needs-https-reset-url',
+    message: 'env.NODE_ENV=production needs env.PASSWORD_RESET_URL to be the https:// address of your frontend\'s reset page (not http, not localhost): the app refuses to start otherwise',
+    broken: (c) =>
+      c.env.NODE_ENV === 'production' && (!c.env.PASSWORD_RESET_URL.toLowerCase().startsWith('https://') || new RegExp(LOCAL_URL_PATTERN, 'i').test(c.env.PASSWORD_RESET_URL)),
+    helm: `and (eq .Values.env.NODE_ENV "production") (or (not (hasPrefix "https://" (lower .Values.env.PASSWORD_RESET_URL))) (regexMatch ${JSON.stringify(`(?i)${LOCAL_URL_PATTERN}`)} .Values.env.PASSWORD_RESET_URL))`,
+  },
+  {
+    id: 'production-needs-smtp-tls',
+    message: 'env.NODE_ENV=production needs TLS to the SMTP server: env.SMTP_REQUIRE_TLS=true (STARTTLS, port 587) or env.SMTP_SECURE=true (port 465); the app refuses to start otherwise',
+    broken: (c) => c.env.NODE_ENV === 'production' && !c.env.SMTP_SECURE && !c.env.SMTP_REQUIRE_TLS,
+    helm: 'and (eq .Values.env.NODE_ENV "production") (not .Values.env.SMTP_SECURE) (not .Values.env.SMTP_REQUIRE_TLS)',
+  },
+  {
+    id: 'production-access-token-max-1h',
+    message: 'env.NODE_ENV=production allows env.JWT_EXPIRES_IN of at most 1h (a stolen access token works until it expires); the app refuses to start otherwise',
+    broken: (c) => c.env.NODE_ENV === 'production' && durationSeconds(c.env.JWT_EXPIRES_IN) > 3600,
+    helm: 'and (eq .Values.env.NODE_ENV "production") (gt (mul (int (regexReplaceAll "[smhd]$" .Values.env.JWT_EXPIRES_IN "")) (int (get (dict "s" 1 "m" 60 "h" 3600 "d" 86400) (regexFind "[smhd]$" .Values.env.JWT_EXPIRES_IN)))) 3600)',
   },
   ...ASSET_CODES.map((code): Rule => ({
     id: `production-needs-deposit-address-${code.toLowerCase()}`,

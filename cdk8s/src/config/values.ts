@@ -32,8 +32,6 @@ export const CRON_PATTERN =
   '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)( ((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)){4})$';
 
 const cronJob = (what: string, d: {
-  /** Entry point the image does not ship yet: the CronJob is suspended by default until it does. */
-  pendingWorker?: string;
   schedule: string;
   startingDeadlineSeconds: number;
   activeDeadlineSeconds: number;
@@ -49,10 +47,7 @@ const cronJob = (what: string, d: {
       default: '',
       pattern: '^([A-Za-z_]+(/[A-Za-z0-9_+-]+)*)?$',
     }),
-    suspend: s.bool(
-      `Suspend the CronJob (no new runs; running Jobs finish).${d.pendingWorker ? ` true until the image ships ${d.pendingWorker}.` : ''}`,
-      d.pendingWorker !== undefined,
-    ),
+    suspend: s.bool('Suspend the CronJob (no new runs; running Jobs finish).', false),
     startingDeadlineSeconds: s.int('A run that could not start within this many seconds of its time is skipped.', {
       default: d.startingDeadlineSeconds,
       minimum: 10,
@@ -107,6 +102,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     LOG_FORMAT: s.enum('Log format.', ['json', 'pretty'] as const, 'json'),
     JWT_EXPIRES_IN: s.string('Access token lifetime (900s, 15m, 1h).', { default: '15m', pattern: '^[0-9]+(s|m|h|d)$' }),
     REFRESH_TOKEN_TTL_SECONDS: s.int('Refresh token lifetime in seconds.', { default: 2592000, minimum: 60, maximum: 31536000 }),
+    REFRESH_REUSE_GRACE_SECONDS: s.int('A rotated refresh token presented again within this many seconds (two tabs refreshing at once) gets a new session of the same family; later replays revoke the family. 0: off.', { default: 10, minimum: 0, maximum: 300 }),
     REFRESH_COOKIE_NAME: s.string('Refresh cookie name.', { default: 'kv_refresh', pattern: '^[A-Za-z0-9_-]+$' }),
     REFRESH_COOKIE_DOMAIN: s.string('Refresh cookie domain (empty: host only).', { default: '' }),
     REFRESH_COOKIE_PATH: s.string('Refresh cookie path.', { default: '/auth', pattern: '^/' }),
@@ -114,18 +110,33 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     VERIFICATION_CODE_TTL_SECONDS: s.int('Lifetime of an email verification code.', { default: 900, minimum: 60, maximum: 86400 }),
     PASSWORD_RESET_TTL_SECONDS: s.int('Lifetime of a password reset link.', { default: 3600, minimum: 300, maximum: 86400 }),
     PASSWORD_RESET_URL: s.string('Frontend page the reset email links to (?email=&token= are appended).', { default: 'http://localhost:5173/reset-password', pattern: '^https?://.+' }),
-    LOGIN_MAX_FAILURES: s.int('Failed logins before the account is locked.', { default: 5, minimum: 1, maximum: 100 }),
-    LOGIN_LOCKOUT_SECONDS: s.int('How long a lockout lasts.', { default: 900, minimum: 1, maximum: 86400 }),
+    LOGIN_MAX_FAILURES: s.int('Failed logins from one client IP on one account before that IP has to wait (1 s, 2 s, 4 s, ...).', { default: 5, minimum: 1, maximum: 100 }),
+    LOGIN_LOCKOUT_SECONDS: s.int('Longest wait between failed logins of one client IP on one account.', { default: 900, minimum: 1, maximum: 86400 }),
+    LOGIN_ACCOUNT_MAX_FAILURES: s.int('Failed logins on one account per day from all IPs (each IP counts at most LOGIN_MAX_FAILURES); then only IPs that logged in to it before may try.', { default: 50, minimum: 1, maximum: 100000 }),
     RATE_LIMIT_WINDOW_SECONDS: s.int('Window of the auth rate limits.', { default: 900, minimum: 1, maximum: 86400 }),
     RATE_LIMIT_PER_IP: s.int('Auth requests per IP per window and action.', { default: 50, minimum: 1, maximum: 100000 }),
     RATE_LIMIT_PER_ACCOUNT: s.int('Auth requests per email address per window and action.', { default: 10, minimum: 1, maximum: 10000 }),
-    TRUST_PROXY: s.bool('Trust X-Forwarded-* (true behind an ingress controller).', true),
+    AUTH_EVENT_RETENTION_DAYS: s.int('The housekeeping job deletes auth audit rows older than this many days.', { default: 365, minimum: 1, maximum: 3650 }),
+    TRUST_PROXY: s.string('Proxies whose X-Forwarded-For/-Proto the app believes: a hop count ("1": the ingress controller in front of the pods; "2" with an L7 load balancer before it) or a comma-separated list of proxy IPs/CIDRs ("10.0.0.0/8"). Quote it. "0" when nothing is in front. Never true (any client could pick its IP).', {
+      default: '1',
+      pattern: '^([0-9]|10|(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)( *, *(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?))*)$',
+      patternHint: 'a quoted hop count ("1") or proxy IPs/CIDRs ("10.0.0.0/8,192.168.0.0/16")',
+    }),
     BODY_LIMIT_BYTES: s.int('Maximum request body size.', { default: 1048576, minimum: 1024, maximum: 52428800 }),
+    DATABASE_POOL_SIZE: s.int('PostgreSQL connections per process (plus 4 for rate limits on API pods); replicas x this must fit the server\'s max_connections.', { default: 10, minimum: 1, maximum: 200 }),
+    DATABASE_CONNECT_TIMEOUT_MS: s.int('Connecting to PostgreSQL, and waiting for a free pooled connection, fails after this.', { default: 5000, minimum: 100, maximum: 120000 }),
+    DATABASE_STATEMENT_TIMEOUT_MS: s.int('Server-side limit per SQL statement (0: none).', { default: 30000, minimum: 0, maximum: 3600000 }),
     SMTP_HOST: s.string('SMTP server host.', { default: 'localhost', minLength: 1 }),
     SMTP_PORT: s.int('SMTP server port.', { default: 587, minimum: 1, maximum: 65535 }),
-    SMTP_SECURE: s.bool('Use implicit TLS for SMTP.', false),
+    SMTP_SECURE: s.bool('Use implicit TLS for SMTP (port 465).', false),
+    SMTP_REQUIRE_TLS: s.bool('Require STARTTLS (port 587); production needs this or SMTP_SECURE.', true),
     SMTP_USER: s.string('SMTP user (password comes from the Secret).', { default: '' }),
     SMTP_FROM: s.string('Sender of outgoing mail.', { default: 'KryptoVault <no-reply@kryptovault.local>', minLength: 1 }),
+    EMAIL_OUTBOX_SEND_ON_WRITE: s.bool('The process that writes an email (API) also tries to deliver it at once, in the background; the email sender retries what fails.', true),
+    EMAIL_OUTBOX_INTERVAL_SECONDS: s.int('Seconds between passes of a looping email sender (--watch, or the API with RUN_SCHEDULED_JOBS).', { default: 5, minimum: 1, maximum: 3600 }),
+    EMAIL_OUTBOX_BATCH_SIZE: s.int('Emails claimed per sender pass.', { default: 50, minimum: 1, maximum: 1000 }),
+    EMAIL_OUTBOX_MAX_ATTEMPTS: s.int('Delivery attempts before an email is given up (its body is then blanked).', { default: 8, minimum: 1, maximum: 100 }),
+    EMAIL_OUTBOX_RETRY_SECONDS: s.int('First retry delay of an undelivered email; doubles per attempt, at most 1 hour.', { default: 30, minimum: 1, maximum: 3600 }),
     BLOCKCHAIN_VERIFIER_URL: s.string('Base URL of the blockchain verifier; required when NODE_ENV=production (its secret: secrets.keys.BLOCKCHAIN_VERIFIER_SECRET).', { default: '', pattern: '^(https?://.+)?$' }),
     BLOCKCHAIN_VERIFIER_TIMEOUT_MS: s.int('Timeout of one verifier request; a slow verifier leaves deposits waiting.', { default: 5000, minimum: 100, maximum: 60000 }),
     BLOCKCHAIN_VERIFIER_RETRIES: s.int('Retries of a verifier request on network errors and 5xx only, with jitter.', { default: 2, minimum: 0, maximum: 5 }),
@@ -207,16 +218,29 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     backoffLimit: 1,
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
   }),
-  earnings: cronJob('daily earnings accrual', {
-    pendingWorker: 'dist/workers/earnings.js',
+  earnings: cronJob('daily earnings accrual (catches up missed days, completes matured investments)', {
     schedule: '15 0 * * *',
     startingDeadlineSeconds: 3600,
     activeDeadlineSeconds: 3600,
     backoffLimit: 2,
     resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   }),
+  housekeeping: cronJob('daily housekeeping (deletes expired refresh tokens and one-time codes, prunes old auth events)', {
+    schedule: '30 3 * * *',
+    startingDeadlineSeconds: 3600,
+    activeDeadlineSeconds: 1800,
+    backoffLimit: 2,
+    resources: { requests: { cpu: '50m', memory: '192Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+  }),
+  emailSender: cronJob('email sender (delivers the email outbox: retries what the API could not send at once)', {
+    schedule: '* * * * *',
+    startingDeadlineSeconds: 60,
+    activeDeadlineSeconds: 300,
+    backoffLimit: 1,
+    resources: { requests: { cpu: '50m', memory: '192Mi' }, limits: { cpu: '500m', memory: '384Mi' } },
+  }),
   automation: s.object('The automation runner Deployment (paper-trading sessions).', {
-    enabled: s.bool('Run it. false until the image ships dist/workers/automation.js.', false),
+    enabled: s.bool('Run it (node dist/workers/automation.js --watch: serves /healthz, /readyz and /metrics on port 3000).', true),
     replicaCount: s.int('Replicas (work is claimed with database locks, so more than one is safe).', { default: 1, minimum: 1, maximum: 10 }),
     resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
   }),

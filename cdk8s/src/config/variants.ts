@@ -12,12 +12,12 @@ const exampleAddresses = () => perAsset((_code, a) => ({ address: a.defaults.dev
 
 /**
  * What an install with NODE_ENV=production must add to the chart defaults (rules.ts): the
- * verifier URL and a deposit address per enabled asset. These values are examples to
- * replace: the host does not exist and the addresses are not ours. The
+ * verifier URL, the frontend's https reset page and a deposit address per enabled asset.
+ * These values are examples to replace: the hosts do not exist and the addresses are not ours. The
  * production variant and every ci/ values file start from them.
  */
 export const productionExampleSettings = (): DeepPartial<KryptoVaultConfig> => ({
-  env: { BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example' },
+  env: { BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example', PASSWORD_RESET_URL: 'https://app.kryptovault.example/reset-password' },
   assets: exampleAddresses(),
 });
 
@@ -65,9 +65,11 @@ export function devVariant(): Variant {
         NODE_ENV: 'development',
         LOG_LEVEL: 'debug',
         CORS_ORIGIN: 'http://localhost:5173',
-        TRUST_PROXY: false,
+        // Reached by port-forward: no proxy in front.
+        TRUST_PROXY: '0',
         SMTP_HOST: 'localhost',
         SMTP_PORT: 1025,
+        SMTP_REQUIRE_TLS: false,
       },
       // No verifier in dev: deposits wait. Addresses let deposit intents be created.
       assets: exampleAddresses(),
@@ -79,6 +81,8 @@ export function devVariant(): Variant {
       },
       depositMonitor: { resources: small('250m', '384Mi') },
       earnings: { resources: small('250m', '384Mi') },
+      housekeeping: { resources: small('250m', '384Mi') },
+      emailSender: { resources: small('250m', '384Mi') },
       automation: { resources: small('250m', '384Mi') },
       migration: { resources: small('500m', '384Mi') },
     }),

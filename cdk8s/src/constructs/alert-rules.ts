@@ -25,7 +25,7 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
   const ns = props.context.namespace;
   const t = props.thresholds;
   const api = `namespace="${ns}",job="${props.apiJob}"`;
-  const jobs = `namespace="${ns}",job_name=~"(${props.depositMonitorCronJob}|${props.earningsCronJob})-[0-9]+|${props.migrationJob}"`;
+  const jobs = `namespace="${ns}",job_name=~"(${[props.depositMonitorCronJob, ...props.otherCronJobs].join('|')})-[0-9]+|${props.migrationJob}"`;
   return [
     {
       name: `${props.name}.rules`,

@@ -31,9 +31,9 @@ export interface AlertRulesProps {
   readonly enabled: boolean;
   /** Prometheus `job` label of the API targets (the Service name under the Prometheus Operator). */
   readonly apiJob: string;
-  /** CronJob names whose failures alert; the first is the deposit monitor. */
+  /** CronJob names whose failures alert: the deposit monitor, and the others. */
   readonly depositMonitorCronJob: string;
-  readonly earningsCronJob: string;
+  readonly otherCronJobs: readonly string[];
   /** Job names of the migration (alerts when it failed). */
   readonly migrationJob: string;
   /** Pods whose restarts alert (regex on the pod name). */

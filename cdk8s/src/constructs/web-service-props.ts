@@ -23,6 +23,8 @@ export interface IngressProps {
   readonly host: string;
   readonly annotations: Record<string, string>;
   readonly tls: { readonly enabled: boolean; readonly secretName: string };
+  /** Path prefixes routed to the API; nothing else (metrics, probes) is reachable through it. */
+  readonly paths: readonly string[];
 }
 
 export interface ServiceProps {

@@ -36,6 +36,9 @@ export function validateWebServiceProps(props: WebServiceProps): void {
   if (props.ingress?.enabled === true && concrete(props.ingress.host) && props.ingress.host === '') {
     problems.push('ingress.host is required');
   }
+  if (props.ingress && props.ingress.paths.some((p) => p === '/' || !/^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/.test(p))) {
+    problems.push('ingress.paths must be API path prefixes (/auth), never / (that would expose /metrics and the probes)');
+  }
   if (problems.length > 0) throw new Error(`${props.name}: ${problems.join('; ')}`);
 }
 
@@ -124,7 +127,9 @@ export class WebService extends Construct {
           rules: [
             {
               host: ing.host,
-              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: props.name, port: { name: 'http' } } } }] },
+              http: {
+                paths: ing.paths.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: props.name, port: { name: 'http' } } } })),
+              },
             },
           ],
         },

@@ -21,7 +21,7 @@ API (port-forward):
   curl http://127.0.0.1:8080/readyz
 {{- end }}
 
-Jobs: deposit monitor "{{ .Values.depositMonitor.schedule }}"{{ if .Values.depositMonitor.suspend }} (suspended){{ end }}, earnings "{{ .Values.earnings.schedule }}"{{ if .Values.earnings.suspend }} (suspended){{ end }}.
+Jobs: deposit monitor "{{ .Values.depositMonitor.schedule }}"{{ if .Values.depositMonitor.suspend }} (suspended){{ end }}, earnings "{{ .Values.earnings.schedule }}"{{ if .Values.earnings.suspend }} (suspended){{ end }}, housekeeping "{{ .Values.housekeeping.schedule }}"{{ if .Values.housekeeping.suspend }} (suspended){{ end }}, email sender "{{ .Values.emailSender.schedule }}"{{ if .Values.emailSender.suspend }} (suspended){{ end }}.
 Run one now: kubectl -n {{ .Release.Namespace }} create job --from=cronjob/{{ $fullname }}-deposit-monitor {{ $fullname }}-deposit-monitor-manual
 `;
 }

@@ -236,6 +236,8 @@ export function ciValues(): Array<[string, unknown]> {
         api: { replicaCount: 1, pdb: { enabled: false } },
         depositMonitor: { suspend: true },
         earnings: { suspend: true },
+        housekeeping: { suspend: true },
+        emailSender: { suspend: true },
         automation: { enabled: false },
         migration: { enabled: false },
         monitoring: { scrapeAnnotations: false },

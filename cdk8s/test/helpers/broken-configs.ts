@@ -16,5 +16,8 @@ export const BROKEN_BY_RULE: Record<string, object> = {
   'assets-one-enabled': { assets: perAsset(() => ({ enabled: false })) },
   'production-needs-verifier-url': { env: { BLOCKCHAIN_VERIFIER_URL: '' } },
   'production-needs-verifier-secret': { secrets: { keys: { BLOCKCHAIN_VERIFIER_SECRET: '' } } },
+  'production-needs-https-reset-url': { env: { PASSWORD_RESET_URL: 'https://localhost:5173/reset-password' } },
+  'production-needs-smtp-tls': { env: { SMTP_SECURE: false, SMTP_REQUIRE_TLS: false } },
+  'production-access-token-max-1h': { env: { JWT_EXPIRES_IN: '61m' } },
   ...Object.fromEntries(ASSET_CODES.map((code) => [`production-needs-deposit-address-${code.toLowerCase()}`, { assets: { [code]: { address: '' } } }])),
 };

@@ -63,8 +63,8 @@
 {{- if and .Values.api.autoscaling.enabled (lt (int .Values.api.autoscaling.maxReplicas) (int .Values.api.autoscaling.minReplicas)) }}
 {{- $problems = append $problems "api.autoscaling.maxReplicas must be >= api.autoscaling.minReplicas" }}
 {{- end }}
-{{- if and .Values.runScheduledJobs (or .Values.api.autoscaling.enabled (ne (int .Values.api.replicaCount) 1) (not .Values.depositMonitor.suspend) (not .Values.earnings.suspend)) }}
-{{- $problems = append $problems "runScheduledJobs=true makes every API replica run the jobs: it needs api.replicaCount=1, autoscaling off and both CronJobs suspended (the CronJobs are the supported way)" }}
+{{- if and .Values.runScheduledJobs (or .Values.api.autoscaling.enabled (ne (int .Values.api.replicaCount) 1) (not .Values.depositMonitor.suspend) (not .Values.earnings.suspend) (not .Values.housekeeping.suspend) (not .Values.emailSender.suspend)) }}
+{{- $problems = append $problems "runScheduledJobs=true makes every API replica run the jobs: it needs api.replicaCount=1, autoscaling off and every CronJob suspended (the CronJobs are the supported way)" }}
 {{- end }}
 {{- if le (int .Values.gracefulShutdown.shutdownDelaySeconds) 5 }}
 {{- $problems = append $problems "gracefulShutdown.shutdownDelaySeconds must be greater than the readiness probe period (5s) so endpoints drop the pod before the server closes" }}
@@ -89,6 +89,15 @@
 {{- end }}
 {{- if and (eq .Values.env.NODE_ENV "production") (empty .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET) }}
 {{- $problems = append $problems "env.NODE_ENV=production needs secrets.keys.BLOCKCHAIN_VERIFIER_SECRET (the key of the verifier secret in your Secret): the app refuses to start without it" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") (or (not (hasPrefix "https://" (lower .Values.env.PASSWORD_RESET_URL))) (regexMatch "(?i)^https?://([^/?#@]*@)?(localhost|[^/?#@:]*\\.localhost|127\\.[0-9.]+|0\\.0\\.0\\.0|\\[::1\\])(:[0-9]+)?([/?#]|$)" .Values.env.PASSWORD_RESET_URL)) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs env.PASSWORD_RESET_URL to be the https:// address of your frontend's reset page (not http, not localhost): the app refuses to start otherwise" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") (not .Values.env.SMTP_SECURE) (not .Values.env.SMTP_REQUIRE_TLS) }}
+{{- $problems = append $problems "env.NODE_ENV=production needs TLS to the SMTP server: env.SMTP_REQUIRE_TLS=true (STARTTLS, port 587) or env.SMTP_SECURE=true (port 465); the app refuses to start otherwise" }}
+{{- end }}
+{{- if and (eq .Values.env.NODE_ENV "production") (gt (mul (int (regexReplaceAll "[smhd]$" .Values.env.JWT_EXPIRES_IN "")) (int (get (dict "s" 1 "m" 60 "h" 3600 "d" 86400) (regexFind "[smhd]$" .Values.env.JWT_EXPIRES_IN)))) 3600) }}
+{{- $problems = append $problems "env.NODE_ENV=production allows env.JWT_EXPIRES_IN of at most 1h (a stolen access token works until it expires); the app refuses to start otherwise" }}
 {{- end }}
 {{- if and (eq .Values.env.NODE_ENV "production") .Values.assets.BTC.enabled (empty .Values.assets.BTC.address) }}
 {{- $problems = append $problems "env.NODE_ENV=production needs assets.BTC.address (DEPOSIT_ADDRESS_BTC), or assets.BTC.enabled=false: the app refuses to start without a deposit address for every enabled asset" }}

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import { Prisma, type AssetCode } from '@prisma/client';
+import type { AssetCode } from '@prisma/client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ASSETS, canonicalAddress } from '../../assets/asset-registry';
+import { ExactDecimal } from '../../assets/amounts';
 import { APP_CONFIG, APP_LOGGER } from '../../config/config.module';
 import type { AppConfig } from '../../config/config.schema';
 
@@ -52,8 +53,6 @@ const VERIFIER_ANSWER = z.discriminatedUnion('status', [
 ]);
 type VerifierAnswer = z.infer<typeof VERIFIER_ANSWER>;
 
-/** Enough digits that 18 integer + 18 fractional digits times a percentage never round (default is 20). */
-const ExactDecimal = Prisma.Decimal.clone({ precision: 100 });
 
 const DECIMAL_STRING = /^\d{1,30}(\.\d+)?$/;
 const BACKOFF_BASE_MS = 200;

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import { APP_LOGGER } from '../config/config.module';
+import type { JobName } from './job-metrics';
+import { JobStatusRepository } from './job-status.repository';
+
+export type PassCounts = Record<string, number>;
+
+/**
+ * What every job pass does around its work: one trace span, one JobStatus row update
+ * (what /metrics and the stale alerts read), one log line with the counts.
+ */
+@Injectable()
+export class JobPasses {
+  private readonly tracer = trace.getTracer('kryptovault');
+
+  constructor(
+    private readonly jobStatus: JobStatusRepository,
+    @Inject(APP_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Runs `work`, which fills `counts` as it goes (partial counts are logged on failure too). */
+  run<T extends PassCounts>(job: JobName, counts: T, work: (counts: T) => Promise<void>): Promise<T> {
+    return this.tracer.startActiveSpan(`${job}.pass`, async (span) => {
+      const startedAt = new Date();
+      const elapsed = () => Date.now() - startedAt.getTime();
+      try {
+        await work(counts);
+        await this.jobStatus.recordRun(job, { ok: true, startedAt, durationMs: elapsed(), summary: { ...counts } });
+        span.setAttributes(Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${job}.${k}`, v])));
+        const fields: Record<string, unknown> = { job, durationMs: elapsed(), ...counts };
+        this.logger.info(fields, `${job} pass finished`);
+        return counts;
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        const fields: Record<string, unknown> = { job, durationMs: elapsed(), ...counts, err: error };
+        this.logger.error(fields, `${job} pass failed`);
+        await this.jobStatus
+          .recordRun(job, { ok: false, startedAt, durationMs: elapsed(), summary: { ...counts, error: (error as Error).message } })
+          .catch(() => undefined);
+        throw error;
+      } finally {
+        span.end();
+      }
+    });
+  }
+}

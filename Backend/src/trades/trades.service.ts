@@ -1,0 +1,44 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import type { Prisma } from '@prisma/client';
+import { AppError } from '../errors/error-body';
+import { decodeTimeCursor, nextTimeCursor } from '../http/page-query';
+import { TradesRepository } from './trades.repository';
+import { toTradeDto, type CreateTradeDto, type TradeDto, type TradeListDto } from './trades.dto';
+
+/** Bounds the JSON a user can store (the database refuses more too). */
+export const MAX_METADATA_BYTES = 4096;
+
+/** The trade journal: a user's own record of trades (no money moves). */
+@Injectable()
+export class TradesService {
+  constructor(private readonly repo: TradesRepository) {}
+
+  async record(userId: string, input: CreateTradeDto): Promise<TradeDto> {
+    const invalid = (field: string, message: string) => new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
+    if (Number(input.price) <= 0) throw invalid('price', 'price must be greater than 0');
+    if (Number(input.size) <= 0) throw invalid('size', 'size must be greater than 0');
+    if (input.metadata && Buffer.byteLength(JSON.stringify(input.metadata)) > MAX_METADATA_BYTES) {
+      throw invalid('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+    }
+    const tradedAt = new Date(input.tradedAt);
+    if (tradedAt.getTime() > Date.now() + 5 * 60_000) throw invalid('tradedAt', 'tradedAt cannot be in the future');
+    const trade = await this.repo.create({
+      userId,
+      coin: input.coin,
+      side: input.side,
+      price: input.price,
+      size: input.size,
+      result: input.result,
+      notes: input.notes,
+      metadata: input.metadata as Prisma.InputJsonObject | undefined,
+      tradedAt,
+    });
+    return toTradeDto(trade);
+  }
+
+  async list(userId: string, query: { limit?: number; cursor?: string }): Promise<TradeListDto> {
+    const limit = query.limit ?? 50;
+    const rows = await this.repo.list(userId, { limit: limit + 1, before: decodeTimeCursor(query.cursor) });
+    return { items: rows.slice(0, limit).map(toTradeDto), nextCursor: nextTimeCursor(rows, limit) };
+  }
+}
