@@ -129,7 +129,7 @@ describe('plans, investments and earnings', () => {
     });
   });
 
-  it('the admin dashboard adds up what the platform keeps per asset, from the ledger (admins only)', async () => {
+  it('the admin dashboard adds up what the platform keeps per asset, and user detail shows balances, from the ledger (admins only)', async () => {
     const user = await env.newUser({ kyc: true });
     await env.fund(user.id, 'TRX', '100');
     await env.api.post('/withdrawals', { asset: 'TRX', amount: '30', address: 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7' }, { token: user.token });
@@ -142,6 +142,10 @@ describe('plans, investments and earnings', () => {
     const btc = res.body.assets.find((a: { asset: string }) => a.asset === 'BTC');
     const { rows } = await env.db.pool.query(`SELECT COALESCE(SUM(balance), 0)::numeric(36,8)::text AS s FROM "Account" WHERE asset = 'BTC'`);
     expect(btc.available).toBe(rows[0].s);
+    const detail = await env.api.get(`/admin/users/${user.id}`, { token: admin.token });
+    expect(detail.body.balances).toHaveLength(6);
+    expect(detail.body.balances).toContainEqual({ asset: 'TRX', balance: '70.000000' });
+    expect(detail.body.balances).toContainEqual({ asset: 'BTC', balance: '0.00000000' });
     expect((await env.api.get('/admin/dashboard', { token: user.token })).status).toBe(403);
     expect((await env.api.get('/admin/dashboard')).status).toBe(401);
   });

@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
-import { KycStatus, Role, type Profile, type User } from '@prisma/client';
+import { KycStatus, Role, type AssetCode, type Prisma, type Profile, type User } from '@prisma/client';
+import { BalanceDto } from '../accounts/accounts.dto';
+import { ASSET_CODES } from '../assets/asset-registry';
+import { formatAmount } from '../assets/amounts';
 import { PageQuery } from '../http/page-query';
 import { ProfileFieldsDto, toProfileFieldsDto } from '../profile/profile.dto';
 import { KycSubmissionDto, toKycSubmissionDto } from '../kyc/kyc.dto';
@@ -50,6 +53,7 @@ export class AdminUserDto {
 export class AdminUserDetailDto extends AdminUserDto {
   @ApiProperty({ type: ProfileFieldsDto, nullable: true }) profile!: ProfileFieldsDto | null;
   @ApiProperty({ type: [KycSubmissionDto] }) kycSubmissions!: KycSubmissionDto[];
+  @ApiProperty({ type: [BalanceDto], description: 'Spendable balance per asset (zero included), from the ledger' }) balances!: BalanceDto[];
 }
 
 export class AdminUserListDto {
@@ -89,10 +93,14 @@ export function toAdminUserDto(u: User): AdminUserDto {
   };
 }
 
-export function toAdminUserDetailDto(u: User & { profile: Profile | null; kycSubmissions: KycSubmission[] }): AdminUserDetailDto {
+export function toAdminUserDetailDto(
+  u: User & { profile: Profile | null; kycSubmissions: KycSubmission[]; accounts: { asset: AssetCode; balance: Prisma.Decimal }[] },
+): AdminUserDetailDto {
+  const held = new Map(u.accounts.map((a) => [a.asset, a.balance]));
   return {
     ...toAdminUserDto(u),
     profile: u.profile ? toProfileFieldsDto(u.profile) : null,
     kycSubmissions: u.kycSubmissions.map((s) => toKycSubmissionDto(s, { mask: false })),
+    balances: ASSET_CODES.map((asset) => ({ asset, balance: formatAmount(asset, held.get(asset) ?? '0') })),
   };
 }

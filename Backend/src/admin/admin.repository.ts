@@ -20,6 +20,9 @@ export class AdminRepository {
   }
 
   userDetail(id: string) {
-    return this.prisma.user.findUnique({ where: { id }, include: { profile: true, kycSubmissions: { orderBy: { createdAt: 'desc' } } } });
+    return this.prisma.user.findUnique({
+      where: { id },
+      include: { profile: true, kycSubmissions: { orderBy: { createdAt: 'desc' } }, accounts: { select: { asset: true, balance: true } } },
+    });
   }
 }

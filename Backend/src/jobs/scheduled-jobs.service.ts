@@ -8,7 +8,7 @@ import { JobLoop } from './job-loop';
 import { WORKERS } from './workers';
 
 /** Inside main.ts's 30 s shutdown timeout. */
-const STOP_WAIT_MS = 20_000;
+const STOP_WAIT_MS = 10_000;
 
 /**
  * RUN_SCHEDULED_JOBS=true: the API process runs the jobs itself (npm start, single-node
@@ -17,6 +17,7 @@ const STOP_WAIT_MS = 20_000;
 @Injectable()
 export class ScheduledJobsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly loops: JobLoop[];
+  private stopped: Promise<void> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -38,9 +39,13 @@ export class ScheduledJobsService implements OnApplicationBootstrap, OnModuleDes
    * Lets a running pass finish (finishing is kinder to the verifier), but not beyond the
    * shutdown budget: passes are safe to kill, the next one picks up what is left.
    */
-  async stopAll() {
-    const waited = new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref());
-    await Promise.race([Promise.all(this.loops.map((loop) => loop.stop())), waited]);
+  stopAll(): Promise<void> {
+    // Once: the graceful shutdown and the module's destroy hook both ask, the budget is spent once.
+    this.stopped ??= Promise.race([
+      Promise.all(this.loops.map((loop) => loop.stop())).then(() => undefined),
+      new Promise<void>((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref()),
+    ]);
+    return this.stopped;
   }
 
   /** Without a graceful shutdown first (tests closing the app), stop before the database goes. */
