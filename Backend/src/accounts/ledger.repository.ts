@@ -59,10 +59,15 @@ export class LedgerRepository {
     throw new Error(`account for ${asset} could not be created`);
   }
 
-  /** Locks the account row until the transaction ends and returns its balance (spend checks). */
-  async lockBalance(accountId: string, tx: Prisma.TransactionClient): Promise<Decimal> {
+  /**
+   * Spend check: locks the (user, asset) account until the transaction ends and returns its
+   * id when its balance covers `amount`, null when it does not. Concurrent spenders queue on
+   * the lock, so none of them can spend what another has taken (the CHECK is the backstop).
+   */
+  async lockIfCovered(userId: string, asset: AssetCode, amount: Decimal, tx: Prisma.TransactionClient): Promise<string | null> {
+    const accountId = await this.ensureAccount(userId, asset, tx);
     const rows = await tx.$queryRaw<{ balance: Decimal }[]>`SELECT "balance" FROM "Account" WHERE "id" = ${accountId}::uuid FOR UPDATE`;
-    return rows[0]!.balance;
+    return rows[0]!.balance.lt(amount) ? null : accountId;
   }
 
   async post(posting: Posting, db: Db): Promise<void> {

@@ -1,6 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
 import { Prisma } from '@prisma/client';
-import { AppError } from '../errors/error-body';
+import { invalidField } from '../errors/error-body';
 import { ASSETS } from './asset-registry';
 import type { AssetCode } from '@prisma/client';
 
@@ -15,21 +14,17 @@ export const ExactDecimal = Prisma.Decimal.clone({ precision: 100 });
 /** Amounts travel as decimal strings: digits, an optional fraction, no sign, no exponent. */
 export const AMOUNT_PATTERN = /^(0|[1-9]\d{0,17})(\.\d{1,18})?$/;
 
-function invalid(field: string, message: string): AppError {
-  return new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
-}
-
 /**
  * Parses a positive amount of `asset` exactly (never a float): refuses more decimals than
  * the asset has, zero, and anything beyond Decimal(36,18). Errors name `field`.
  */
 export function parseAmount(asset: AssetCode, value: string, field = 'amount'): Decimal {
-  if (!AMOUNT_PATTERN.test(value)) throw invalid(field, `${field} must be a decimal string like "0.5" (at most 18 integer digits)`);
+  if (!AMOUNT_PATTERN.test(value)) throw invalidField(field, `${field} must be a decimal string like "0.5" (at most 18 integer digits)`);
   const decimals = ASSETS[asset].decimals;
   const fraction = value.split('.')[1] ?? '';
-  if (fraction.replace(/0+$/, '').length > decimals) throw invalid(field, `${field} has more than ${decimals} decimals, the precision of ${asset}`);
+  if (fraction.replace(/0+$/, '').length > decimals) throw invalidField(field, `${field} has more than ${decimals} decimals, the precision of ${asset}`);
   const amount = new Decimal(value);
-  if (amount.lte(0)) throw invalid(field, `${field} must be greater than 0`);
+  if (amount.lte(0)) throw invalidField(field, `${field} must be greater than 0`);
   return amount;
 }
 

@@ -2,15 +2,13 @@ import { HttpStatus, Inject, Injectable, type PipeTransform } from '@nestjs/comm
 import type { AssetCode } from '@prisma/client';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
-import { AppError } from '../errors/error-body';
+import { AppError, invalidField } from '../errors/error-body';
 import { ASSET_CODES } from './asset-registry';
 import { assetSettings, type AssetSettings } from './asset-settings';
 import type { AssetDto } from './assets.dto';
 
 function unknownAsset(field: string, value: unknown): AppError {
-  return new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [
-    { field, message: `${field} must be one of ${ASSET_CODES.join(', ')}${typeof value === 'string' ? '' : ' (a string)'}` },
-  ]);
+  return invalidField(field, `${field} must be one of ${ASSET_CODES.join(', ')}${typeof value === 'string' ? '' : ' (a string)'}`);
 }
 
 /** The assets this deployment supports, from the one config schema. */

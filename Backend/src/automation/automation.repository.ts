@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AutomationSessionStatus, Prisma, type AutomationRun, type AutomationSession } from '@prisma/client';
 import { PrismaService } from '../database/prisma.service';
-import type { TimeCursor } from '../http/page-query';
+import { afterTimeCursor, type TimeCursor } from '../http/page-query';
 import type { SimulatedRun } from './simulation';
 
 /** Every query on automation sessions and their runs. */
@@ -18,9 +18,8 @@ export class AutomationRepository {
   }
 
   list(userId: string, page: { limit: number; before?: TimeCursor }): Promise<AutomationSession[]> {
-    const before = page.before ? { OR: [{ startedAt: { lt: page.before.createdAt } }, { startedAt: page.before.createdAt, id: { lt: page.before.id } }] } : {};
     return this.prisma.automationSession.findMany({
-      where: { userId, ...before },
+      where: { userId, ...afterTimeCursor(page.before, 'startedAt') },
       orderBy: [{ startedAt: 'desc' }, { id: 'desc' }],
       take: page.limit,
     });

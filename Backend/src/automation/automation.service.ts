@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { AppError } from '../errors/error-body';
+import { AppError, invalidField } from '../errors/error-body';
 import { decodeTimeCursor, nextTimeCursor } from '../http/page-query';
 import { JobPasses, type PassCounts } from '../jobs/job-passes';
 import { AutomationRepository } from './automation.repository';
@@ -25,7 +25,7 @@ export class AutomationService {
   async start(userId: string, input: StartSessionDto): Promise<SessionDto> {
     const stake = Number(input.stakePerRun);
     if (!(stake > 0)) {
-      throw new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Invalid request: stakePerRun', [{ field: 'stakePerRun', message: 'stakePerRun must be greater than 0' }]);
+      throw invalidField('stakePerRun', 'stakePerRun must be greater than 0');
     }
     const session = await this.repo.create({
       userId,

@@ -7,7 +7,7 @@ import { AdminAuditRepository } from '../audit/admin-audit.repository';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { sqlStateOf, UNIQUE_VIOLATION } from '../database/db-errors';
-import { AppError } from '../errors/error-body';
+import { AppError, invalidField } from '../errors/error-body';
 import { decodeTimeCursor, nextTimeCursor } from '../http/page-query';
 import { NotificationsService } from '../notifications/notifications.service';
 import { DepositsRepository } from './deposits.repository';
@@ -33,9 +33,7 @@ export class DepositsService {
     const settings = this.assets.enabled(input.asset);
     const amount = parseAmount(input.asset, input.amount);
     if (amount.lt(settings.minDeposit)) {
-      throw new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Invalid request: amount', [
-        { field: 'amount', message: `amount must be at least ${settings.minDeposit} ${input.asset}` },
-      ]);
+      throw invalidField('amount', `amount must be at least ${settings.minDeposit} ${input.asset}`);
     }
     if ((await this.repo.countOpen(userId)) >= MAX_OPEN_DEPOSITS) {
       throw new AppError(HttpStatus.CONFLICT, 'TOO_MANY_OPEN_DEPOSITS', `At most ${MAX_OPEN_DEPOSITS} deposits can wait for a transaction hash at once`);
@@ -56,9 +54,7 @@ export class DepositsService {
     if (!deposit) throw notFound();
     const txHash = canonicalTxHash(deposit.asset, rawHash);
     if (!txHash) {
-      throw new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Invalid request: txHash', [
-        { field: 'txHash', message: `txHash must be a ${this.assets.get(deposit.asset).network} transaction hash` },
-      ]);
+      throw invalidField('txHash', `txHash must be a ${this.assets.get(deposit.asset).network} transaction hash`);
     }
     let submitted: boolean;
     try {

@@ -24,6 +24,11 @@ export class AppError extends HttpException {
   }
 }
 
+/** The 400 a service throws for one bad field, in the same shape as DTO validation errors. */
+export function invalidField(field: string, message: string): AppError {
+  return new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
+}
+
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',

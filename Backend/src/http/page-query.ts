@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { HttpStatus } from '@nestjs/common';
 import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
-import { AppError } from '../errors/error-body';
+import { invalidField } from '../errors/error-body';
 
 /** Page size, shared by both pagination styles. */
 class LimitQuery {
@@ -48,9 +47,7 @@ export function encodeCursor(parts: string[]): string {
 export function decodeCursor(cursor: string, valid: (parts: string[]) => boolean): string[] {
   const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   if (!valid(parts)) {
-    throw new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Invalid request: cursor', [
-      { field: 'cursor', message: 'cursor must be a nextCursor value from a previous page' },
-    ]);
+    throw invalidField('cursor', 'cursor must be a nextCursor value from a previous page');
   }
   return parts;
 }
@@ -73,7 +70,10 @@ export function nextTimeCursor(rows: TimeCursor[], limit: number): string | null
   return rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null;
 }
 
-/** Prisma `where` for the rows after `before` in (createdAt desc, id desc) order. */
-export function afterTimeCursor(before: TimeCursor | undefined) {
-  return before ? { OR: [{ createdAt: { lt: before.createdAt } }, { createdAt: before.createdAt, id: { lt: before.id } }] } : {};
+/** Prisma `where` for the rows after `before` in (timeField desc, id desc) order. */
+export function afterTimeCursor<K extends string = 'createdAt'>(before: TimeCursor | undefined, timeField: K = 'createdAt' as K) {
+  if (!before) return {};
+  const earlier = { [timeField]: { lt: before.createdAt } } as Record<K, { lt: Date }>;
+  const sameTime = { [timeField]: before.createdAt, id: { lt: before.id } } as Record<K, Date> & { id: { lt: string } };
+  return { OR: [earlier, sameTime] };
 }

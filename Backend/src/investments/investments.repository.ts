@@ -49,8 +49,8 @@ export class InvestmentsRepository {
     data: Omit<Prisma.InvestmentUncheckedCreateInput, 'principal'> & { principal: Decimal; asset: AssetCode },
     tx: Prisma.TransactionClient,
   ): Promise<string | null> {
-    const accountId = await this.ledger.ensureAccount(data.userId, data.asset, tx);
-    if ((await this.ledger.lockBalance(accountId, tx)).lt(data.principal)) return null;
+    const accountId = await this.ledger.lockIfCovered(data.userId, data.asset, data.principal, tx);
+    if (!accountId) return null;
     const investment = await tx.investment.create({ data });
     await this.ledger.post(
       { accountId, type: LedgerEntryType.INVESTMENT_DEBIT, amount: data.principal.neg(), idempotencyKey: `investment:${investment.id}:debit`, investmentId: investment.id },

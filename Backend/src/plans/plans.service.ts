@@ -4,12 +4,11 @@ import { formatAmount, parseAmount, type Decimal } from '../assets/amounts';
 import { AssetsService } from '../assets/assets.service';
 import { AdminAuditRepository } from '../audit/admin-audit.repository';
 import { sqlStateOf, UNIQUE_VIOLATION } from '../database/db-errors';
-import { AppError } from '../errors/error-body';
+import { AppError, invalidField } from '../errors/error-body';
 import { accrualDate, earningsSchedule } from '../investments/earnings-schedule';
 import { PlansRepository } from './plans.repository';
 import { toPlanDto, type CreatePlanDto, type PlanDto, type QuoteDto, type UpdatePlanDto } from './plans.dto';
 
-const invalid = (field: string, message: string) => new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
 const notFound = () => new AppError(HttpStatus.NOT_FOUND, 'PLAN_NOT_FOUND', 'Plan not found');
 
 /** Plans: public catalogue and quotes, admin management (terms are copied into investments). */
@@ -34,8 +33,8 @@ export class PlansService {
   /** An amount a user may invest in `plan`: the asset's precision and the plan's bounds. */
   checkAmount(plan: Plan, value: string, field = 'amount'): Decimal {
     const amount = parseAmount(plan.asset, value, field);
-    if (amount.lt(plan.minAmount)) throw invalid(field, `${field} must be at least ${formatAmount(plan.asset, plan.minAmount)} ${plan.asset}`);
-    if (plan.maxAmount !== null && amount.gt(plan.maxAmount)) throw invalid(field, `${field} must be at most ${formatAmount(plan.asset, plan.maxAmount)} ${plan.asset}`);
+    if (amount.lt(plan.minAmount)) throw invalidField(field, `${field} must be at least ${formatAmount(plan.asset, plan.minAmount)} ${plan.asset}`);
+    if (plan.maxAmount !== null && amount.gt(plan.maxAmount)) throw invalidField(field, `${field} must be at most ${formatAmount(plan.asset, plan.maxAmount)} ${plan.asset}`);
     return amount;
   }
 
@@ -102,9 +101,9 @@ export class PlansService {
     this.assets.enabled(t.asset);
     const minAmount = parseAmount(t.asset, t.minAmount, 'minAmount');
     const maxAmount = t.maxAmount === null || t.maxAmount === undefined ? null : parseAmount(t.asset, t.maxAmount, 'maxAmount');
-    if (maxAmount && maxAmount.lt(minAmount)) throw invalid('maxAmount', 'maxAmount must be at least minAmount');
+    if (maxAmount && maxAmount.lt(minAmount)) throw invalidField('maxAmount', 'maxAmount must be at least minAmount');
     if (Number(t.returnPercentPer30Days) <= 0 || Number(t.returnPercentPer30Days) > 1000) {
-      throw invalid('returnPercentPer30Days', 'returnPercentPer30Days must be greater than 0 and at most 1000');
+      throw invalidField('returnPercentPer30Days', 'returnPercentPer30Days must be greater than 0 and at most 1000');
     }
     return { asset: t.asset, minAmount, maxAmount, returnPercentPer30Days: t.returnPercentPer30Days };
   }

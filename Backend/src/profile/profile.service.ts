@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { AppError } from '../errors/error-body';
+import { AppError, invalidField } from '../errors/error-body';
 import { ProfileRepository } from './profile.repository';
 import { toProfileDto, type ProfileDto, type UpdateProfileDto } from './profile.dto';
 
@@ -23,9 +23,7 @@ export class ProfileService {
       else {
         const date = new Date(`${input.dateOfBirth}T00:00:00Z`);
         if (Number.isNaN(date.getTime()) || date >= new Date() || date.getUTCFullYear() < 1900) {
-          throw new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', 'Invalid request: dateOfBirth', [
-            { field: 'dateOfBirth', message: 'dateOfBirth must be a real date in the past' },
-          ]);
+          throw invalidField('dateOfBirth', 'dateOfBirth must be a real date in the past');
         }
         profile.dateOfBirth = date;
       }

@@ -1,6 +1,6 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Prisma } from '@prisma/client';
-import { AppError } from '../errors/error-body';
+import { invalidField } from '../errors/error-body';
 import { decodeTimeCursor, nextTimeCursor } from '../http/page-query';
 import { TradesRepository } from './trades.repository';
 import { toTradeDto, type CreateTradeDto, type TradeDto, type TradeListDto } from './trades.dto';
@@ -14,14 +14,13 @@ export class TradesService {
   constructor(private readonly repo: TradesRepository) {}
 
   async record(userId: string, input: CreateTradeDto): Promise<TradeDto> {
-    const invalid = (field: string, message: string) => new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
-    if (Number(input.price) <= 0) throw invalid('price', 'price must be greater than 0');
-    if (Number(input.size) <= 0) throw invalid('size', 'size must be greater than 0');
+    if (Number(input.price) <= 0) throw invalidField('price', 'price must be greater than 0');
+    if (Number(input.size) <= 0) throw invalidField('size', 'size must be greater than 0');
     if (input.metadata && Buffer.byteLength(JSON.stringify(input.metadata)) > MAX_METADATA_BYTES) {
-      throw invalid('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
+      throw invalidField('metadata', `metadata must be at most ${MAX_METADATA_BYTES} bytes of JSON`);
     }
     const tradedAt = new Date(input.tradedAt);
-    if (tradedAt.getTime() > Date.now() + 5 * 60_000) throw invalid('tradedAt', 'tradedAt cannot be in the future');
+    if (tradedAt.getTime() > Date.now() + 5 * 60_000) throw invalidField('tradedAt', 'tradedAt cannot be in the future');
     const trade = await this.repo.create({
       userId,
       coin: input.coin,

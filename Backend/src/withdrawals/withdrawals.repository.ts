@@ -32,9 +32,8 @@ export class WithdrawalsRepository {
    * with its hold; returns null (nothing written) when it does not.
    */
   async createWithHold(input: { userId: string; asset: AssetCode; amount: Decimal; destinationAddress: string }, tx: Prisma.TransactionClient): Promise<Withdrawal | null> {
-    const accountId = await this.ledger.ensureAccount(input.userId, input.asset, tx);
-    const balance = await this.ledger.lockBalance(accountId, tx);
-    if (balance.lt(input.amount)) return null;
+    const accountId = await this.ledger.lockIfCovered(input.userId, input.asset, input.amount, tx);
+    if (!accountId) return null;
     const withdrawal = await tx.withdrawal.create({ data: input });
     await this.ledger.post(
       { accountId, type: LedgerEntryType.WITHDRAWAL_HOLD, amount: input.amount.neg(), idempotencyKey: `withdrawal:${withdrawal.id}:hold`, withdrawalId: withdrawal.id },

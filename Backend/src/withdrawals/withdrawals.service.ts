@@ -5,7 +5,7 @@ import { formatAmount, parseAmount } from '../assets/amounts';
 import { AssetsService } from '../assets/assets.service';
 import { AdminAuditRepository } from '../audit/admin-audit.repository';
 import { sqlStateOf, UNIQUE_VIOLATION } from '../database/db-errors';
-import { AppError } from '../errors/error-body';
+import { AppError, invalidField } from '../errors/error-body';
 import { decodeTimeCursor, nextTimeCursor } from '../http/page-query';
 import { NotificationsService } from '../notifications/notifications.service';
 import { WithdrawalsRepository } from './withdrawals.repository';
@@ -19,7 +19,6 @@ import {
 } from './withdrawals.dto';
 
 const notFound = () => new AppError(HttpStatus.NOT_FOUND, 'WITHDRAWAL_NOT_FOUND', 'Withdrawal not found');
-const invalid = (field: string, message: string) => new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
 
 /** Withdrawals: a request holds the amount; the owner cancels or an admin approves/rejects, exactly once. */
 @Injectable()
@@ -34,10 +33,10 @@ export class WithdrawalsService {
   async request(userId: string, input: { asset: AssetCode; amount: string; address: string }): Promise<WithdrawalDto> {
     const settings = this.assets.enabled(input.asset);
     const amount = parseAmount(input.asset, input.amount);
-    if (amount.lt(settings.minWithdrawal)) throw invalid('amount', `amount must be at least ${settings.minWithdrawal} ${input.asset}`);
+    if (amount.lt(settings.minWithdrawal)) throw invalidField('amount', `amount must be at least ${settings.minWithdrawal} ${input.asset}`);
     const destinationAddress = canonicalAddress(input.asset, input.address);
-    if (!destinationAddress) throw invalid('address', `address must be a ${settings.network} address`);
-    if (destinationAddress === settings.depositAddress) throw invalid('address', 'address is the platform deposit address');
+    if (!destinationAddress) throw invalidField('address', `address must be a ${settings.network} address`);
+    if (destinationAddress === settings.depositAddress) throw invalidField('address', 'address is the platform deposit address');
     if ((await this.repo.kycStatus(userId)) !== KycStatus.APPROVED) {
       throw new AppError(HttpStatus.FORBIDDEN, 'KYC_REQUIRED', 'Withdrawals need an approved identity verification (KYC)');
     }
@@ -76,7 +75,7 @@ export class WithdrawalsService {
     const existing = await this.repo.findById(id);
     if (!existing) throw notFound();
     const payoutTxHash = canonicalTxHash(existing.asset, rawPayoutHash);
-    if (!payoutTxHash) throw invalid('payoutTxHash', `payoutTxHash must be a ${this.assets.get(existing.asset).network} transaction hash`);
+    if (!payoutTxHash) throw invalidField('payoutTxHash', `payoutTxHash must be a ${this.assets.get(existing.asset).network} transaction hash`);
     try {
       return await this.decide(adminId, existing, { status: 'APPROVED', payoutTxHash, reviewerId: adminId }, `Your withdrawal of ${formatAmount(existing.asset, existing.amount)} ${existing.asset} was sent (transaction ${payoutTxHash}).`);
     } catch (error) {
