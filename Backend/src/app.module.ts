@@ -17,6 +17,7 @@ import { JobsStatusModule } from './jobs/jobs-status.module';
 import { KycModule } from './kyc/kyc.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { NotificationsModule } from './notifications/notifications.module';
+import { NotificationStreamModule } from './notifications/stream/notification-stream.module';
 import { PlansModule } from './plans/plans.module';
 import { ProfileModule } from './profile/profile.module';
 import { TradesModule } from './trades/trades.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ProfileModule,
         KycModule,
         NotificationsModule,
+        NotificationStreamModule,
         AdminModule,
         AuditModule,
         AssetsModule,

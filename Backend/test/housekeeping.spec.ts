@@ -34,15 +34,24 @@ describe('housekeeping worker', () => {
     await code('live', '10 minutes');
     await event('400 days');
     await event('20 days');
+    const ticket = (hash: string, expires: string) =>
+      db.pool.query(`INSERT INTO "NotificationStreamTicket" ("tokenHash", "userId", "tokenVersion", "expiresAt", "sessionEndsAt") VALUES ($2, $1, 0, now() + $3::interval, now() + interval '15 minutes')`, [
+        user,
+        hash,
+        expires,
+      ]);
+    await ticket('expired', '-1 second');
+    await ticket('live', '1 minute');
 
     const proc = runNode('dist/workers/housekeeping.js', { DATABASE_URL: db.url, JWT_SECRET: TEST_JWT_SECRET, NODE_ENV: 'test', LOG_FORMAT: 'json', AUTH_EVENT_RETENTION_DAYS: '30' });
     const exit = await proc.exited;
     expect({ exit, output: proc.output() }).toMatchObject({ exit: { code: 0 } });
     const line = JSON.parse(proc.output().split('\n').find((l) => l.includes('housekeeping pass finished'))!);
-    expect(line).toMatchObject({ worker: 'housekeeping', refreshTokens: 1, oneTimeCodes: 1, authEvents: 1 });
+    expect(line).toMatchObject({ worker: 'housekeeping', refreshTokens: 1, oneTimeCodes: 1, authEvents: 1, streamTickets: 1 });
 
     expect((await db.pool.query(`SELECT "tokenHash" FROM "RefreshToken"`)).rows).toEqual([{ tokenHash: 'live' }]);
     expect((await db.pool.query(`SELECT "codeHash" FROM "OneTimeCode"`)).rows).toEqual([{ codeHash: 'live' }]);
+    expect((await db.pool.query(`SELECT "tokenHash" FROM "NotificationStreamTicket"`)).rows).toEqual([{ tokenHash: 'live' }]);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM "AuthEvent" WHERE "createdAt" > now() - interval '30 days'`)).rows[0].n).toBe(1);
     expect((await db.pool.query(`SELECT count(*)::int AS n FROM "AuthEvent"`)).rows[0].n).toBe(1);
     const status = await db.pool.query(`SELECT runs::int, failures::int, "lastSuccessAt" IS NOT NULL AS ok FROM "JobStatus" WHERE job = 'housekeeping'`);

@@ -209,4 +209,97 @@ describe('plans, investments and earnings', () => {
       await expect(env.db.pool.query(`DELETE FROM "Earning" WHERE "investmentId" = $1`, [id])).rejects.toThrow(/append-only/);
     });
   });
+
+  describe('admin investment status changes', () => {
+    it('an admin cancels an active investment: principal back, earnings kept, no more accrual; audited and notified', async () => {
+      const user = await env.newUser();
+      await env.fund(user.id, 'BTC', '1');
+      const id = (await invest(user, { planId: plan.id, amount: '0.5' })).body.id;
+      await earnings().runPass({ asOf: dateIn(2) });
+
+      const listed = await env.api.get(`/admin/investments?status=ACTIVE&userId=${user.id}`, { token: admin.token });
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((i: { id: string }) => i.id)).toEqual([id]);
+      expect(listed.body.items[0]).toMatchObject({ userId: user.id, status: 'ACTIVE', cancelledAt: null, cancelledById: null });
+
+      const res = await env.api.post(`/admin/investments/${id}/cancel`, { reason: 'Plan withdrawn by compliance' }, { token: admin.token });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ id, status: 'CANCELLED', cancelledById: admin.id, cancellationReason: 'Plan withdrawn by compliance', accruedDays: 2, nextAccrualDate: null });
+      // 1 − 0.5 + 2 days of 0.00025 + 0.5
+      expect(await balanceOf(env.api, user.token, 'BTC')).toBe('1.00050000');
+      await earnings().runPass({ asOf: dateIn(40) });
+      expect(await balanceOf(env.api, user.token, 'BTC')).toBe('1.00050000');
+      expect((await env.api.get(`/investments/${id}`, { token: user.token })).body).toMatchObject({ status: 'CANCELLED', accruedDays: 2, completedAt: null });
+
+      const audit = await env.db.pool.query(`SELECT "adminId", action, metadata FROM "AdminAuditLog" WHERE "targetId" = $1`, [id]);
+      expect(audit.rows).toEqual([{ adminId: admin.id, action: 'investment.cancel', metadata: { reason: 'Plan withdrawn by compliance' } }]);
+      expect((await env.api.get('/notifications', { token: user.token })).body.items[0]).toMatchObject({ title: 'Investment cancelled' });
+      expect((await env.api.get(`/admin/investments/${id}`, { token: admin.token })).body).toMatchObject({ status: 'CANCELLED', userId: user.id });
+
+      const again = await env.api.post(`/admin/investments/${id}/cancel`, { reason: 'again' }, { token: admin.token });
+      expect(again).toMatchObject({ status: 409, body: { error: 'INVESTMENT_FINAL' } });
+    });
+
+    it('two cancellations at once return the principal once', async () => {
+      const user = await env.newUser();
+      await env.fund(user.id, 'BTC', '1');
+      const id = (await invest(user, { planId: plan.id, amount: '0.5' })).body.id;
+      const results = await Promise.all([1, 2, 3].map(() => env.api.post(`/admin/investments/${id}/cancel`, { reason: 'race' }, { token: admin.token })));
+      expect(results.map((r) => r.status).sort()).toEqual([200, 409, 409]);
+      expect(await balanceOf(env.api, user.token, 'BTC')).toBe('1.00000000');
+      const audits = await env.db.pool.query(`SELECT count(*)::int AS n FROM "AdminAuditLog" WHERE "targetId" = $1`, [id]);
+      expect(audits.rows[0].n).toBe(1);
+    });
+
+    it('refuses users (403), strangers (401), bad input (400 naming the field) and unknown ids (404)', async () => {
+      const user = await env.newUser();
+      await env.fund(user.id, 'BTC', '1');
+      const id = (await invest(user, { planId: plan.id, amount: '0.5' })).body.id;
+      expect((await env.api.post(`/admin/investments/${id}/cancel`, { reason: 'mine now' }, { token: user.token })).status).toBe(403);
+      expect((await env.api.get('/admin/investments', { token: user.token })).status).toBe(403);
+      expect((await env.api.post(`/admin/investments/${id}/cancel`, { reason: 'nobody' })).status).toBe(401);
+      expect((await env.api.get(`/admin/investments/${id}`)).status).toBe(401);
+      const cases: [string, unknown, string][] = [
+        [id, {}, 'reason'],
+        [id, { reason: 'no' }, 'reason'],
+        [id, { reason: 'x'.repeat(501) }, 'reason'],
+        [id, { reason: 'ok reason', status: 'ACTIVE' }, 'status'],
+      ];
+      for (const [target, body, field] of cases) {
+        const res = await env.api.post(`/admin/investments/${target}/cancel`, body, { token: admin.token });
+        expect({ body, status: res.status, fields: res.body.details?.map((d: { field: string }) => d.field) }).toEqual({ body, status: 400, fields: expect.arrayContaining([field]) });
+      }
+      expect((await env.api.post('/admin/investments/not-a-uuid/cancel', { reason: 'bad id' }, { token: admin.token })).status).toBe(400);
+      expect((await env.api.post(`/admin/investments/${crypto.randomUUID()}/cancel`, { reason: 'missing' }, { token: admin.token })).status).toBe(404);
+      for (const query of ['status=PAUSED', 'userId=nope', 'limit=0']) {
+        expect((await env.api.get(`/admin/investments?${query}`, { token: admin.token })).status).toBe(400);
+      }
+      expect((await env.api.get(`/investments/${id}`, { token: user.token })).body.status).toBe('ACTIVE');
+      expect(await balanceOf(env.api, user.token, 'BTC')).toBe('0.50000000');
+    });
+
+    it('the database refuses a cancellation without its principal, a second principal return, and reviving a cancelled investment (raw SQL)', async () => {
+      const user = await env.newUser();
+      await env.fund(user.id, 'BTC', '1');
+      const id = (await invest(user, { planId: plan.id, amount: '0.5' })).body.id;
+      const account = (await env.db.pool.query(`SELECT id FROM "Account" WHERE "userId" = $1 AND asset = 'BTC'`, [user.id])).rows[0].id;
+      const principalReturn = (amount: string) =>
+        env.db.pool.query(`INSERT INTO "LedgerEntry" (id, "accountId", type, amount, "idempotencyKey", "investmentId") VALUES (gen_random_uuid(), $1, 'PRINCIPAL_RETURN', $2, $3, $4)`, [
+          account,
+          amount,
+          `investment:${id}:principal`,
+          id,
+        ]);
+      await expect(principalReturn('0.5')).rejects.toThrow(/COMPLETED or CANCELLED/);
+      await expect(
+        env.db.pool.query(`UPDATE "Investment" SET status = 'CANCELLED', "cancelledAt" = now(), "cancelledById" = $2, "cancellationReason" = 'x' WHERE id = $1`, [id, admin.id]),
+      ).rejects.toThrow(/does not match its ledger entries/);
+      await expect(env.db.pool.query(`UPDATE "Investment" SET status = 'CANCELLED' WHERE id = $1`, [id])).rejects.toThrow(/Investment_cancelled/);
+      expect((await env.api.post(`/admin/investments/${id}/cancel`, { reason: 'for the test' }, { token: admin.token })).status).toBe(200);
+      await expect(principalReturn('0.5')).rejects.toMatchObject({ code: '23505' });
+      await expect(env.db.pool.query(`UPDATE "Investment" SET status = 'ACTIVE', "cancelledAt" = NULL, "cancelledById" = NULL, "cancellationReason" = NULL WHERE id = $1`, [id])).rejects.toThrow(/is cancelled/);
+      await expect(env.db.pool.query(`UPDATE "Investment" SET "cancellationReason" = 'rewritten' WHERE id = $1`, [id])).rejects.toThrow(/is cancelled/);
+      expect(await balanceOf(env.api, user.token, 'BTC')).toBe('1.00000000');
+    });
+  });
 });

@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from './harness/postgres';
 
 const EXPECTED_TABLES = [
   'Account', 'AdminAuditLog', 'AuthEvent', 'AutomationRun', 'AutomationSession', 'Deposit', 'Earning', 'Investment', 'JobStatus', 'KycSubmission', 'LedgerEntry',
-  'Notification', 'OneTimeCode', 'Plan', 'Profile', 'RefreshToken', 'Trade', 'User', 'Withdrawal', '_prisma_migrations',
+  'Notification', 'NotificationStreamTicket', 'OneTimeCode', 'Plan', 'Profile', 'RefreshToken', 'Trade', 'User', 'Withdrawal', '_prisma_migrations',
   // rate-limiter-flexible's PostgreSQL store (src/rate-limit)
   'RateLimit',
   // auth requests answered alike for every address, and the email outbox (src/auth, src/mail)

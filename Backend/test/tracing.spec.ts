@@ -82,6 +82,13 @@ describe('OpenTelemetry traces exported over OTLP/HTTP', () => {
       const requestLines = lines.filter((l) => l.reqId === requestId);
       expect(requestLines.length).toBeGreaterThan(0);
       expect(requestLines.every((l) => l.trace_id === server.traceId)).toBe(true);
+
+      // A stream ticket in the query string is redacted from the span's attributes.
+      const ticket = 'T'.repeat(43);
+      expect((await fetch(`${base}/notifications/stream?ticket=${ticket}`)).status).toBe(401);
+      const streamSpan = await eventually(() => receiver.spans.find((s) => s.kind === 2 && attr(s, 'http.route') === '/notifications/stream'), 30_000, 'the stream span');
+      expect(JSON.stringify(streamSpan.attributes)).not.toContain(ticket);
+      expect(JSON.stringify(receiver.spans)).not.toContain(ticket);
     } finally {
       proc.child.kill('SIGTERM');
       await proc.exited;

@@ -24,7 +24,7 @@ export function durationToSeconds(value: string): number {
   return Number(match[1]) * UNIT_SECONDS[match[2]!]!;
 }
 
-export type AccessTokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: 'expired' | 'invalid' };
+export type AccessTokenCheck = { ok: true; claims: AccessTokenClaims & { exp: number } } | { ok: false; reason: 'expired' | 'invalid' };
 
 /** Short-lived access JWTs: HS256 only, both when signing and when verifying. */
 @Injectable()
@@ -49,7 +49,7 @@ export class AccessTokens {
       if (claims.typ !== 'access' || typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || !Number.isInteger(claims.ver)) {
         return { ok: false, reason: 'invalid' };
       }
-      return { ok: true, claims };
+      return { ok: true, claims: { ...claims, exp: claims.exp } };
     } catch (error) {
       return { ok: false, reason: (error as Error).name === 'TokenExpiredError' ? 'expired' : 'invalid' };
     }

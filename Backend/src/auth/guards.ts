@@ -15,7 +15,14 @@ export interface AuthenticatedUser {
   role: Role;
 }
 
-type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
+/** Who is calling and until when: long-lived responses (the notification stream) end with it. */
+export interface CallerSession {
+  user: AuthenticatedUser;
+  tokenVersion: number;
+  endsAt: Date;
+}
+
+export type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser; session?: CallerSession };
 
 const ROLES_KEY = 'kv:roles';
 
@@ -29,7 +36,14 @@ export class AccessTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const header = request.headers.authorization;
+    const session = await this.authenticate(request.headers.authorization);
+    request.user = session.user;
+    request.session = session;
+    return true;
+  }
+
+  /** The caller behind an `Authorization` header, or the 401 that explains why not. */
+  async authenticate(header: string | undefined): Promise<CallerSession> {
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null;
     if (!match) throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_MISSING', 'An access token is required (Authorization: Bearer <token>)');
     const result = await this.tokens.check(match[1]!);
@@ -44,8 +58,11 @@ export class AccessTokenGuard implements CanActivate {
     if (result.claims.ver !== user.tokenVersion) {
       throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_REVOKED', 'The session has ended; log in again');
     }
-    request.user = { id: user.id, email: user.email, role: user.role };
-    return true;
+    return {
+      user: { id: user.id, email: user.email, role: user.role },
+      tokenVersion: user.tokenVersion,
+      endsAt: new Date(result.claims.exp * 1000),
+    };
   }
 }
 

@@ -158,6 +158,12 @@ export const ENV_SCHEMA = z.object({
   EMAIL_OUTBOX_MAX_ATTEMPTS: int(1, 100, 8),
   EMAIL_OUTBOX_RETRY_SECONDS: int(1, 3600, 30),
 
+  // Live notifications (src/notifications/stream): comment lines keep proxies from closing an
+  // idle stream (nginx's default read timeout is 60 s); a ticket is redeemable once, briefly.
+  NOTIFICATION_STREAM_HEARTBEAT_SECONDS: int(1, 300, 15),
+  NOTIFICATION_STREAM_TICKET_SECONDS: int(5, 600, 60),
+  NOTIFICATION_STREAMS_PER_USER: int(1, 100, 5),
+
   BLOCKCHAIN_VERIFIER_URL: optionalUrl(['http', 'https']),
   BLOCKCHAIN_VERIFIER_SECRET: z.string().optional().transform((v) => v || undefined),
   BLOCKCHAIN_VERIFIER_TIMEOUT_MS: int(100, 60_000, 5000),

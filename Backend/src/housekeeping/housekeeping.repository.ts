@@ -42,4 +42,11 @@ export class HousekeepingRepository {
       DELETE FROM "AuthEvent" WHERE "id" IN (
         SELECT "id" FROM "AuthEvent" WHERE "createdAt" < now() - make_interval(days => ${retentionDays}::int) LIMIT ${limit})`;
   }
+
+  /** Stream tickets live for a minute; expired ones are useless (redeeming checks expiry too). */
+  deleteExpiredStreamTickets(limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM "NotificationStreamTicket" WHERE "tokenHash" IN (
+        SELECT "tokenHash" FROM "NotificationStreamTicket" WHERE "expiresAt" < now() LIMIT ${limit})`;
+  }
 }

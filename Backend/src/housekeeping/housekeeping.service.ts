@@ -10,13 +10,14 @@ export interface HousekeepingSummary extends PassCounts {
   authEvents: number;
   emails: number;
   authRequests: number;
+  streamTickets: number;
 }
 
 const BATCH = 5000;
 /** Delivered emails and processed auth requests are operational records, not an audit trail. */
 const OPERATIONAL_RETENTION_DAYS = 7;
 
-/** Deletes expired refresh tokens and one-time codes, prunes old auth events, sent emails and processed auth requests (housekeeping CronJob). */
+/** Deletes expired refresh tokens and one-time codes, prunes old auth events, sent emails and processed auth requests and expired stream tickets (housekeeping CronJob). */
 @Injectable()
 export class HousekeepingService {
   constructor(
@@ -26,12 +27,13 @@ export class HousekeepingService {
   ) {}
 
   runPass(): Promise<HousekeepingSummary> {
-    return this.passes.run('housekeeping', { refreshTokens: 0, oneTimeCodes: 0, authEvents: 0, emails: 0, authRequests: 0 }, async (counts) => {
+    return this.passes.run('housekeeping', { refreshTokens: 0, oneTimeCodes: 0, authEvents: 0, emails: 0, authRequests: 0, streamTickets: 0 }, async (counts) => {
       counts.refreshTokens = await drain(() => this.repo.deleteExpiredRefreshTokens(BATCH));
       counts.oneTimeCodes = await drain(() => this.repo.deleteExpiredOneTimeCodes(BATCH));
       counts.authEvents = await drain(() => this.repo.pruneAuthEvents(this.config.AUTH_EVENT_RETENTION_DAYS, BATCH));
       counts.emails = await drain(() => this.repo.pruneEmailOutbox(OPERATIONAL_RETENTION_DAYS, BATCH));
       counts.authRequests = await drain(() => this.repo.pruneAuthRequests(OPERATIONAL_RETENTION_DAYS, BATCH));
+      counts.streamTickets = await drain(() => this.repo.deleteExpiredStreamTickets(BATCH));
     });
   }
 }

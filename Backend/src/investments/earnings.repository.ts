@@ -4,6 +4,11 @@ import { PrismaService } from '../database/prisma.service';
 
 /** Serializes earnings passes batch by batch: two passes at once never deadlock, the second finds the work done. */
 const EARNINGS_LOCK = 7_301_220_271;
+
+/** Serialises with the earnings job's batches (an admin cancellation takes it too). */
+export async function lockEarnings(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EARNINGS_LOCK}::bigint)`;
+}
 const BATCH_STATEMENT_TIMEOUT = '10min';
 
 /**
@@ -108,6 +113,6 @@ export class EarningsRepository {
   private async lock(tx: Prisma.TransactionClient) {
     // A batch that catches up months writes many rows: it gets its own limit, not the API's.
     await tx.$executeRawUnsafe(`SET LOCAL statement_timeout = '${BATCH_STATEMENT_TIMEOUT}'`);
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EARNINGS_LOCK}::bigint)`;
+    await lockEarnings(tx);
   }
 }

@@ -1,7 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, IsUUID, Matches } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsEnum, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { AssetCode, InvestmentStatus } from '@prisma/client';
 import { AMOUNT_PATTERN } from '../assets/amounts';
+import { CursorPageQuery } from '../http/page-query';
 
 export class CreateInvestmentDto {
   @ApiProperty({ format: 'uuid' }) @IsUUID() planId!: string;
@@ -29,9 +30,33 @@ export class InvestmentDto {
   @ApiProperty({ type: String, format: 'date-time' }) startedAt!: string;
   @ApiProperty({ type: String, format: 'date-time', description: 'The last accrual: the principal returns then' }) maturesAt!: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set when an admin cancelled it (the principal came back then)' }) cancelledAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) cancellationReason!: string | null;
 }
 
 export class InvestmentListDto {
   @ApiProperty({ type: [InvestmentDto] }) items!: InvestmentDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class AdminInvestmentDto extends InvestmentDto {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The admin who cancelled it' }) cancelledById!: string | null;
+}
+
+export class AdminInvestmentListDto {
+  @ApiProperty({ type: [AdminInvestmentDto] }) items!: AdminInvestmentDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class AdminListInvestmentsQuery extends CursorPageQuery {
+  @ApiPropertyOptional({ enum: InvestmentStatus, enumName: 'InvestmentStatus' })
+  @IsOptional()
+  @IsEnum(InvestmentStatus, { message: `status must be one of ${Object.values(InvestmentStatus).join(', ')}` })
+  status?: InvestmentStatus;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID(undefined, { message: 'userId must be a UUID' })
+  userId?: string;
 }

@@ -4,6 +4,7 @@ import { LedgerRepository } from '../accounts/ledger.repository';
 import type { Decimal } from '../assets/amounts';
 import { PrismaService } from '../database/prisma.service';
 import { afterTimeCursor, type TimeCursor } from '../http/page-query';
+import { lockEarnings } from './earnings.repository';
 
 export interface InvestmentRow {
   id: string;
@@ -21,6 +22,10 @@ export interface InvestmentRow {
   startedAt: Date;
   maturesAt: Date;
   completedAt: Date | null;
+  cancelledAt: Date | null;
+  cancelledById: string | null;
+  cancellationReason: string | null;
+  userId: string;
   createdAt: Date;
 }
 
@@ -57,6 +62,37 @@ export class InvestmentsRepository {
       tx,
     );
     return investment.id;
+  }
+
+  /**
+   * ACTIVE → CANCELLED with the principal back (the maturity's ledger key, so it is returned
+   * once whatever races), behind the earnings job's lock so no batch accrues it meanwhile.
+   * Null when the investment is not ACTIVE (or does not exist): nothing written.
+   */
+  async cancel(id: string, adminId: string, reason: string, tx: Prisma.TransactionClient): Promise<{ userId: string; asset: AssetCode; principal: Decimal } | null> {
+    await lockEarnings(tx);
+    const rows = await tx.$queryRaw<{ userId: string; asset: AssetCode; principal: Decimal }[]>`
+      UPDATE "Investment" SET "status" = 'CANCELLED', "cancelledAt" = now(), "cancelledById" = ${adminId}::uuid, "cancellationReason" = ${reason}
+       WHERE "id" = ${id}::uuid AND "status" = 'ACTIVE'
+      RETURNING "userId", "asset", "principal"`;
+    const cancelled = rows[0];
+    if (!cancelled) return null;
+    const accountId = await this.ledger.ensureAccount(cancelled.userId, cancelled.asset, tx);
+    await this.ledger.post(
+      { accountId, type: LedgerEntryType.PRINCIPAL_RETURN, amount: cancelled.principal, idempotencyKey: `investment:${id}:principal`, investmentId: id, description: 'Principal returned: investment cancelled' },
+      tx,
+    );
+    return cancelled;
+  }
+
+  async findById(id: string): Promise<InvestmentRow | null> {
+    const rows = await this.query({ id }, { limit: 1 });
+    return rows[0] ?? null;
+  }
+
+  /** Every user's investments (admin console), optionally by status and user. */
+  listAll(filter: { status?: InvestmentStatus; userId?: string }, page: { limit: number; before?: TimeCursor }): Promise<InvestmentRow[]> {
+    return this.query(filter, page);
   }
 
   async findOwned(id: string, userId: string): Promise<InvestmentRow | null> {

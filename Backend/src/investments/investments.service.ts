@@ -6,7 +6,9 @@ import { decodeTimeCursor, nextTimeCursor } from '../http/page-query';
 import { PlansService } from '../plans/plans.service';
 import { accrualDate, earningsSchedule } from './earnings-schedule';
 import { InvestmentsRepository, type InvestmentRow } from './investments.repository';
-import type { InvestmentDto, InvestmentListDto } from './investments.dto';
+import type { AdminInvestmentDto, AdminInvestmentListDto, InvestmentDto, InvestmentListDto } from './investments.dto';
+import { AdminAuditRepository } from '../audit/admin-audit.repository';
+import { NotificationsService } from '../notifications/notifications.service';
 
 function toDto(r: InvestmentRow): InvestmentDto {
   const f = (d: InvestmentRow['principal']) => formatAmount(r.asset, d);
@@ -27,8 +29,16 @@ function toDto(r: InvestmentRow): InvestmentDto {
     startedAt: r.startedAt.toISOString(),
     maturesAt: r.maturesAt.toISOString(),
     completedAt: r.completedAt?.toISOString() ?? null,
+    cancelledAt: r.cancelledAt?.toISOString() ?? null,
+    cancellationReason: r.cancellationReason,
   };
 }
+
+function toAdminDto(r: InvestmentRow): AdminInvestmentDto {
+  return { ...toDto(r), userId: r.userId, cancelledById: r.cancelledById };
+}
+
+const notFound = () => new AppError(HttpStatus.NOT_FOUND, 'INVESTMENT_NOT_FOUND', 'Investment not found');
 
 /** Investing: the plan's terms are copied, the principal is debited in the same transaction. */
 @Injectable()
@@ -36,6 +46,8 @@ export class InvestmentsService {
   constructor(
     private readonly repo: InvestmentsRepository,
     private readonly plans: PlansService,
+    private readonly audit: AdminAuditRepository,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async invest(userId: string, input: { planId: string; amount: string }): Promise<InvestmentDto> {
@@ -66,7 +78,7 @@ export class InvestmentsService {
 
   async get(userId: string, id: string): Promise<InvestmentDto> {
     const row = await this.repo.findOwned(id, userId);
-    if (!row) throw new AppError(HttpStatus.NOT_FOUND, 'INVESTMENT_NOT_FOUND', 'Investment not found');
+    if (!row) throw notFound();
     return toDto(row);
   }
 
@@ -74,5 +86,40 @@ export class InvestmentsService {
     const limit = query.limit ?? 50;
     const rows = await this.repo.list(userId, { limit: limit + 1, before: decodeTimeCursor(query.cursor) });
     return { items: rows.slice(0, limit).map(toDto), nextCursor: nextTimeCursor(rows, limit) };
+  }
+
+  async adminList(query: { limit?: number; cursor?: string; status?: InvestmentStatus; userId?: string }): Promise<AdminInvestmentListDto> {
+    const limit = query.limit ?? 50;
+    const rows = await this.repo.listAll({ status: query.status, userId: query.userId }, { limit: limit + 1, before: decodeTimeCursor(query.cursor) });
+    return { items: rows.slice(0, limit).map(toAdminDto), nextCursor: nextTimeCursor(rows, limit) };
+  }
+
+  async adminGet(id: string): Promise<AdminInvestmentDto> {
+    const row = await this.repo.findById(id);
+    if (!row) throw notFound();
+    return toAdminDto(row);
+  }
+
+  /**
+   * An admin stops an ACTIVE investment: the principal comes back now, earnings paid so far
+   * stay, no further day accrues. Audited with the admin and the reason; the owner is notified.
+   */
+  async adminCancel(adminId: string, id: string, reason: string): Promise<AdminInvestmentDto> {
+    const cancelled = await this.repo.transaction(async (tx) => {
+      const c = await this.repo.cancel(id, adminId, reason, tx);
+      if (!c) return false;
+      await this.audit.record(tx, { adminId, action: 'investment.cancel', targetType: 'Investment', targetId: id, metadata: { reason } });
+      await this.notifications.notify(
+        c.userId,
+        'Investment cancelled',
+        `Your investment of ${formatAmount(c.asset, c.principal)} ${c.asset} was cancelled: ${reason}. The principal is back in your balance; earnings paid so far are yours.`,
+        tx,
+      );
+      return true;
+    });
+    const row = await this.repo.findById(id);
+    if (!row) throw notFound();
+    if (!cancelled) throw new AppError(HttpStatus.CONFLICT, 'INVESTMENT_FINAL', `This investment is already ${row.status}`);
+    return toAdminDto(row);
   }
 }

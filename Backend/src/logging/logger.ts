@@ -81,6 +81,25 @@ export function serializeError(error: unknown): unknown {
   return serialized;
 }
 
+/** Query parameters that carry a credential (the notification stream's one-time ticket). */
+const SECRET_QUERY_PARAMS = /((?:^|[?&])(?:ticket|token)=)[^&#]*/gi;
+
+/** A URL or query string with credential parameters blanked (logs and trace attributes). */
+export function withoutSecretQuery(url: string): string {
+  return url.replace(SECRET_QUERY_PARAMS, `$1${CENSORED}`);
+}
+
+/** Fastify's request serializer (it defers to ours), minus credentials in the query string. */
+function serializeRequest(req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? withoutSecretQuery(req.url) : req.url,
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 /**
  * The one logger: pino, JSON in production and pretty in development. When tracing is
  * on, every line carries the active trace and span ids so logs and traces correlate.
@@ -90,7 +109,7 @@ export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>
     level: config.LOG_LEVEL,
     base: { service: process.env.OTEL_SERVICE_NAME ?? 'kryptovault-api' },
     redact: { paths: REDACTED_PATHS, censor },
-    serializers: { err: serializeError },
+    serializers: { err: serializeError, req: serializeRequest },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin() {

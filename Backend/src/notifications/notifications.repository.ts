@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import type { Notification } from '@prisma/client';
+import type { Notification, Role } from '@prisma/client';
+import { sha256 } from '../auth/one-time-secrets';
 import { PrismaService } from '../database/prisma.service';
 import type { Db } from '../users/users.repository';
+
+export interface RedeemedTicket {
+  userId: string;
+  email: string;
+  role: Role;
+  tokenVersion: number;
+  sessionEndsAt: Date;
+}
 
 /** Every Prisma call on notifications; every read and write is scoped to the owner. */
 @Injectable()
@@ -33,5 +42,40 @@ export class NotificationsRepository {
   async markAllRead(userId: string): Promise<number> {
     const { count } = await this.prisma.notification.updateMany({ where: { userId, readAt: null }, data: { readAt: new Date() } });
     return count;
+  }
+
+  /** The stream's replay after `Last-Event-ID`: the owner's notifications past that position. */
+  listAfter(userId: string, afterSeq: bigint, limit: number): Promise<Notification[]> {
+    return this.prisma.notification.findMany({ where: { userId, seq: { gt: afterSeq } }, orderBy: { seq: 'asc' }, take: limit });
+  }
+
+  /** The owner's latest stream position (0 when none): where a fresh stream starts. */
+  async lastPosition(userId: string): Promise<bigint> {
+    const { _max } = await this.prisma.notification.aggregate({ where: { userId }, _max: { seq: true } });
+    return _max.seq ?? 0n;
+  }
+
+  /** Rows announced on kv_notifications, for the users with a stream here only. */
+  findAnnounced(seqs: bigint[], userIds: string[]): Promise<Notification[]> {
+    return this.prisma.notification.findMany({ where: { seq: { in: seqs }, userId: { in: userIds } }, orderBy: { seq: 'asc' } });
+  }
+
+  async createStreamTicket(ticket: string, data: { userId: string; tokenVersion: number; expiresAt: Date; sessionEndsAt: Date }): Promise<void> {
+    await this.prisma.notificationStreamTicket.create({ data: { tokenHash: sha256(ticket), ...data } });
+  }
+
+  /**
+   * One-time: the row is deleted by the redeeming statement, so two replicas presented the
+   * same ticket at once cannot both win. A logout-all since issue (tokenVersion moved) kills it.
+   */
+  async redeemStreamTicket(ticket: string): Promise<RedeemedTicket | null> {
+    const rows = await this.prisma.$queryRaw<(RedeemedTicket & { valid: boolean })[]>`
+      DELETE FROM "NotificationStreamTicket" t
+      USING "User" u
+      WHERE t."tokenHash" = ${sha256(ticket)} AND u."id" = t."userId"
+      RETURNING t."userId", u."email", u."role", t."tokenVersion", t."sessionEndsAt",
+        (t."expiresAt" > now() AND t."sessionEndsAt" > now() AND t."tokenVersion" = u."tokenVersion") AS "valid"`;
+    const row = rows[0];
+    return row?.valid ? row : null;
   }
 }

@@ -10,6 +10,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription('Crypto savings platform API. Errors always use the ErrorBody shape.')
     .setVersion(require('../../package.json').version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'access-token')
+    .addApiKey({ type: 'apiKey', in: 'query', name: 'ticket', description: 'One-time notification stream ticket (POST /notifications/stream-ticket)' }, 'stream-ticket')
     // The default name; REFRESH_COOKIE_NAME can change it per deployment.
     .addCookieAuth('kv_refresh', { type: 'apiKey', in: 'cookie', description: 'Opaque refresh token (httpOnly), rotated by POST /auth/refresh' }, 'refresh-cookie')
     .build();
