@@ -75,7 +75,7 @@ export async function createApp(
   if (config.CORS_ORIGIN.length > 0) {
     app.enableCors({ origin: config.CORS_ORIGIN.includes('*') ? true : config.CORS_ORIGIN, credentials: true });
   }
-  serveOpenApi(app);
+  serveOpenApi(app, { ui: config.API_DOCS_ENABLED });
   await app.init();
   return app;
 }

@@ -5,11 +5,10 @@
  * ends, the page gets a new ticket and resumes from the last event id it saw.
  */
 import http from 'node:http';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './harness/browser';
 import { startMoneyTestEnv, type MoneyTestEnv, type TestUser } from './harness/money';
 import { NotificationStreamsService } from '../src/notifications/stream/notification-streams.service';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** What a frontend does with EventSource: a ticket per connection, `lastEventId` when resuming. */
 const PAGE = `<!doctype html>
@@ -67,10 +66,7 @@ beforeAll(async () => {
   pageOrigin = `http://127.0.0.1:${(pageServer.address() as { port: number }).port}`;
   env = await startMoneyTestEnv({ CORS_ORIGIN: pageOrigin });
   [alice, admin] = [await env.newUser(), await env.newUser({ admin: true })];
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
 });
 afterAll(async () => {

@@ -104,6 +104,12 @@ export const ENV_SCHEMA = z.object({
     .refine((list) => list.every((o) => o === '*' || isUrl(o, ['http', 'https'])), 'must be a comma-separated list of origins (https://app.example.com) or *'),
   TRUST_PROXY: trustProxy,
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024, 1024 * 1024),
+  // The interactive API reference at /docs (/openapi.json is always served); default: on,
+  // except with NODE_ENV=production.
+  API_DOCS_ENABLED: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1' || v === 'yes')),
   SHUTDOWN_DELAY_MS: int(0, 120_000, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -203,7 +209,7 @@ export const ENV_SCHEMA = z.object({
 
 export type EnvInput = z.input<typeof ENV_SCHEMA>;
 type ParsedEnv = z.output<typeof ENV_SCHEMA>;
-export type AppConfig = Omit<ParsedEnv, 'LOG_FORMAT'> & { LOG_FORMAT: 'json' | 'pretty' };
+export type AppConfig = Omit<ParsedEnv, 'LOG_FORMAT' | 'API_DOCS_ENABLED'> & { LOG_FORMAT: 'json' | 'pretty'; API_DOCS_ENABLED: boolean };
 
 /** Names of variables whose values are secrets: never printed, never logged. */
 export const SECRET_VARIABLES = ['DATABASE_URL', 'JWT_SECRET', 'SMTP_PASSWORD', 'BLOCKCHAIN_VERIFIER_SECRET', 'REDIS_URL', 'SENTRY_DSN'] as const;
@@ -292,5 +298,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const problems = productionProblems(parsed);
     if (problems.length > 0) throw new ConfigError(problems);
   }
-  return { ...parsed, LOG_FORMAT: parsed.LOG_FORMAT ?? (parsed.NODE_ENV === 'production' ? 'json' : 'pretty') };
+  const production = parsed.NODE_ENV === 'production';
+  return { ...parsed, LOG_FORMAT: parsed.LOG_FORMAT ?? (production ? 'json' : 'pretty'), API_DOCS_ENABLED: parsed.API_DOCS_ENABLED ?? !production };
 }

@@ -14,11 +14,21 @@ export type PassCounts = Record<string, number>;
 @Injectable()
 export class JobPasses {
   private readonly tracer = trace.getTracer('kryptovault');
+  private quietIdle = false;
 
   constructor(
     private readonly jobStatus: JobStatusRepository,
     @Inject(APP_LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * Passes that found nothing to do log at debug from now on: the API's own scheduler runs
+   * some jobs every few seconds (npm start), where an info line per idle pass buries the rest.
+   * One-shot CronJob runs keep their info line.
+   */
+  quietWhenIdle() {
+    this.quietIdle = true;
+  }
 
   /** Runs `work`, which fills `counts` as it goes (partial counts are logged on failure too). */
   run<T extends PassCounts>(job: JobName, counts: T, work: (counts: T) => Promise<void>): Promise<T> {
@@ -30,7 +40,9 @@ export class JobPasses {
         await this.jobStatus.recordRun(job, { ok: true, startedAt, durationMs: elapsed(), summary: { ...counts } });
         span.setAttributes(Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${job}.${k}`, v])));
         const fields: Record<string, unknown> = { job, durationMs: elapsed(), ...counts };
-        this.logger.info(fields, `${job} pass finished`);
+        const idle = Object.values(counts).every((n) => n === 0);
+        if (this.quietIdle && idle) this.logger.debug(fields, `${job} pass finished`);
+        else this.logger.info(fields, `${job} pass finished`);
         return counts;
       } catch (error) {
         span.recordException(error as Error);

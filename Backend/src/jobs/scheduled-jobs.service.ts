@@ -5,6 +5,7 @@ import { APP_CONFIG, APP_LOGGER } from '../config/config.module';
 import { ShutdownState } from '../health/shutdown-state';
 import type { AppConfig } from '../config/config.schema';
 import { JobLoop } from './job-loop';
+import { JobPasses } from './job-passes';
 import { WORKERS } from './workers';
 
 /** Inside main.ts's 30 s shutdown timeout. */
@@ -22,15 +23,16 @@ export class ScheduledJobsService implements OnApplicationBootstrap, OnModuleDes
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(APP_LOGGER) logger: Logger,
-    moduleRef: ModuleRef,
+    private readonly moduleRef: ModuleRef,
     private readonly shutdown: ShutdownState,
   ) {
     this.loops = Object.entries(WORKERS).map(
-      ([name, worker]) => new JobLoop(name, worker.intervalSeconds(config), () => worker.pass({ get: (type) => moduleRef.get(type, { strict: false }) }, []), logger),
+      ([name, worker]) => new JobLoop(name, worker.intervalSeconds(config), () => worker.pass({ get: (type) => this.moduleRef.get(type, { strict: false }) }, []), logger),
     );
   }
 
   onApplicationBootstrap() {
+    this.moduleRef.get(JobPasses, { strict: false }).quietWhenIdle();
     this.shutdown.onShutdown(() => this.stopAll());
     for (const loop of this.loops) loop.start();
   }

@@ -4,12 +4,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { startLocalMailbox, type LocalMailbox } from './local-mailbox';
 import { migrateDeploy } from './migrate';
+import { describeSeed, savedAdminCredentials, seed } from './seed';
+import { startSimulatedChain, type SimulatedChain } from './simulated-chain';
 
 /**
  * `npm start`: the whole platform on one machine with no setup. Without DATABASE_URL an
  * embedded PostgreSQL keeps its data in Backend/.local/ between runs; migrations are
- * applied, then the API runs until Ctrl-C, which stops everything cleanly.
+ * applied and demo data seeded; without SMTP_HOST a local mailbox (maildev) catches every
+ * email, and without BLOCKCHAIN_VERIFIER_URL a simulated chain answers for deposits. The
+ * API runs every job (RUN_SCHEDULED_JOBS) until Ctrl-C, which stops everything cleanly.
  */
 const BACKEND_DIR = path.join(__dirname, '..', '..');
 const LOCAL_DIR = process.env.LOCAL_DATA_DIR ?? path.join(BACKEND_DIR, '.local');
@@ -40,47 +45,129 @@ async function ensureDatabase(serverUrl: string, name: string) {
   }
 }
 
-async function main() {
-  let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    say(`starting embedded PostgreSQL (data in ${path.relative(process.cwd(), LOCAL_DIR) || LOCAL_DIR}/postgres)`);
-    embedded = await startEmbeddedPostgres({
-      dataDir: path.join(LOCAL_DIR, 'postgres'),
-      persistent: true,
-      port: process.env.LOCAL_POSTGRES_PORT ? Number(process.env.LOCAL_POSTGRES_PORT) : undefined,
-    });
-    await ensureDatabase(embedded.serverUrl, DATABASE_NAME);
-    databaseUrl = embedded.urlFor(DATABASE_NAME);
-  } else {
-    say('using DATABASE_URL');
+/** Where the running platform's parts are: printed at start-up, read by `npm run demo`. */
+export const PLATFORM_FILE = path.join(LOCAL_DIR, 'platform.json');
+
+export interface PlatformUrls {
+  api: string;
+  docs: string;
+  metrics: string;
+  mailbox?: string;
+  chain?: string;
+}
+
+const envPort = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+
+async function waitForReady(url: string, api: ReturnType<typeof spawn>): Promise<boolean> {
+  for (let i = 0; i < 600 && api.exitCode === null; i++) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
   }
-  const stopDatabase = async () => {
+  return false;
+}
+
+function startupBlock(urls: PlatformUrls): string {
+  const admin = savedAdminCredentials();
+  const rows: [string, string][] = [
+    ['API', urls.api],
+    ['API docs', urls.docs],
+    ['Mailbox', urls.mailbox ?? '(SMTP_HOST is set: real SMTP)'],
+    ['Chain', urls.chain ? `${urls.chain} (simulated; POST /dev/send to pay a deposit)` : '(BLOCKCHAIN_VERIFIER_URL is set: real verifier)'],
+    ['Metrics', urls.metrics],
+    ['Admin', admin ? `${admin.email} / ${admin.password}` : '(created elsewhere; `npm run admin:create` makes one)'],
+  ];
+  rows.push(['Try it', 'npm run demo']);
+  return ['', 'KryptoVault is running (Ctrl-C stops everything)', ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`), ''].join('\n');
+}
+
+/** The stand-ins are for development: production must name the real services. */
+function productionRefusals(env: NodeJS.ProcessEnv): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  return [
+    ...(env.SMTP_HOST ? [] : ['SMTP_HOST is required with NODE_ENV=production: the local mailbox is for development only']),
+    ...(env.BLOCKCHAIN_VERIFIER_URL ? [] : ['BLOCKCHAIN_VERIFIER_URL is required with NODE_ENV=production: the simulated chain is for development only']),
+  ];
+}
+
+async function main() {
+  const refusals = productionRefusals(process.env);
+  if (refusals.length > 0) throw new Error(`refusing to start:\n  - ${refusals.join('\n  - ')}`);
+  let embedded: EmbeddedDatabase | undefined;
+  let mailbox: LocalMailbox | undefined;
+  let chain: SimulatedChain | undefined;
+  const stopAll = async () => {
+    await chain?.close().catch(() => undefined);
+    await mailbox?.stop().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
-    embedded = undefined;
+    chain = mailbox = embedded = undefined;
   };
 
+  const port = envPort('PORT', 3000);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...(process.env.JWT_SECRET ? {} : localSecrets()),
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    PORT: String(port),
+    // The local platform is one process: the API runs every job itself.
+    RUN_SCHEDULED_JOBS: process.env.RUN_SCHEDULED_JOBS ?? 'true',
+  };
   try {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (!databaseUrl) {
+      const dataDir = path.join(LOCAL_DIR, 'postgres');
+      const first = !fs.existsSync(path.join(dataDir, 'PG_VERSION'));
+      say(first
+        ? `initialising an embedded PostgreSQL in ${path.relative(process.cwd(), dataDir) || dataDir} (first run only, about 10 s)`
+        : `starting embedded PostgreSQL (data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
+      embedded = await startEmbeddedPostgres({ dataDir, persistent: true, port: process.env.LOCAL_POSTGRES_PORT ? Number(process.env.LOCAL_POSTGRES_PORT) : undefined });
+      await ensureDatabase(embedded.serverUrl, DATABASE_NAME);
+      databaseUrl = embedded.urlFor(DATABASE_NAME);
+    } else {
+      say('using DATABASE_URL');
+    }
+    env.DATABASE_URL = databaseUrl;
+
     say('applying migrations');
     migrateDeploy(databaseUrl);
+    say('seeding demo data (plans, admin)');
+    for (const line of describeSeed(await seed(databaseUrl))) say(line);
+
+    if (!process.env.SMTP_HOST) {
+      mailbox = await startLocalMailbox({ dataDir: path.join(LOCAL_DIR, 'mail'), smtpPort: envPort('LOCAL_SMTP_PORT', 1025), webPort: envPort('LOCAL_MAILBOX_PORT', 1080) });
+      Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mailbox.smtpPort), SMTP_SECURE: 'false', SMTP_REQUIRE_TLS: 'false' });
+      say(`local mailbox: every email is at ${mailbox.url}`);
+    }
+    if (!process.env.BLOCKCHAIN_VERIFIER_URL) {
+      chain = await startSimulatedChain({
+        port: envPort('LOCAL_CHAIN_PORT', 8545),
+        secondsPerConfirmation: Number(process.env.LOCAL_CHAIN_SECONDS_PER_CONFIRMATION ?? 2),
+      });
+      Object.assign(env, {
+        BLOCKCHAIN_VERIFIER_URL: chain.url,
+        BLOCKCHAIN_VERIFIER_SECRET: chain.secret,
+        // Deposits confirm in seconds on the simulated chain: check them as often.
+        DEPOSIT_MONITOR_INTERVAL_SECONDS: process.env.DEPOSIT_MONITOR_INTERVAL_SECONDS ?? '3',
+        DEPOSIT_RECHECK_SECONDS: process.env.DEPOSIT_RECHECK_SECONDS ?? '3',
+        DEPOSIT_RECHECK_MAX_SECONDS: process.env.DEPOSIT_RECHECK_MAX_SECONDS ?? '10',
+      });
+      say(`simulated chain (development blockchain verifier) at ${chain.url}`);
+    }
   } catch (error) {
-    await stopDatabase();
+    await stopAll();
     throw error;
   }
 
-  const env = {
-    ...process.env,
-    ...(process.env.JWT_SECRET ? {} : localSecrets()),
-    DATABASE_URL: databaseUrl,
-    NODE_ENV: process.env.NODE_ENV ?? 'development',
-    // The local platform is one process: the API runs the jobs (deposit monitor) itself.
-    RUN_SCHEDULED_JOBS: process.env.RUN_SCHEDULED_JOBS ?? 'true',
-  };
   const api = spawn(process.execPath, [path.join(BACKEND_DIR, 'dist', 'main.js')], { cwd: BACKEND_DIR, env, stdio: 'inherit' });
-  say(`API starting on http://localhost:${process.env.PORT ?? 3000} (Ctrl-C stops everything)`);
+  say(`starting the API on port ${port}`);
 
   // embedded-postgres installs exit hooks that stop the database and exit on the first
-  // signal, before the API has drained. We own the order: API first, then the database.
+  // signal, before the API has drained. We own the order: API first, then the rest.
   process.removeAllListeners('SIGINT');
   process.removeAllListeners('SIGTERM');
   // Ctrl-C reaches the whole process group; a signal sent to us alone is passed on.
@@ -90,13 +177,23 @@ async function main() {
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
 
-  const code: number = await new Promise((resolve) => api.on('exit', (c, s) => resolve(c ?? (s ? 0 : 1))));
-  await stopDatabase();
+  const exited: Promise<number> = new Promise((resolve) => api.on('exit', (c, s) => resolve(c ?? (s ? 0 : 1))));
+  const base = `http://localhost:${port}`;
+  if (await waitForReady(`http://127.0.0.1:${port}/readyz`, api)) {
+    const urls: PlatformUrls = { api: base, docs: `${base}/docs`, metrics: `${base}/metrics`, mailbox: mailbox?.url, chain: chain?.url };
+    fs.mkdirSync(LOCAL_DIR, { recursive: true });
+    fs.writeFileSync(PLATFORM_FILE, JSON.stringify(urls, null, 2));
+    process.stdout.write(`${startupBlock(urls)}\n`);
+  }
+  const code = await exited;
+  await stopAll();
   say(`stopped (API exit code ${code})`);
   process.exit(code);
 }
 
-main().catch((error) => {
-  process.stderr.write(`[start-local] ${(error as Error).message}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`[start-local] ${(error as Error).message}\n`);
+    process.exit(1);
+  });
+}

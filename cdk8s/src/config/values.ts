@@ -122,6 +122,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       pattern: '^([0-9]|10|(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)( *, *(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?))*)$',
       patternHint: 'a quoted hop count ("1") or proxy IPs/CIDRs ("10.0.0.0/8,192.168.0.0/16")',
     }),
+    API_DOCS_ENABLED: s.bool('Serve the interactive API reference at /docs (never routed by the Ingress; /openapi.json is always served). The production example values turn it off.', true),
     BODY_LIMIT_BYTES: s.int('Maximum request body size.', { default: 1048576, minimum: 1024, maximum: 52428800 }),
     DATABASE_POOL_SIZE: s.int('PostgreSQL connections per process (plus 4 for rate limits on API pods); replicas x this must fit the server\'s max_connections.', { default: 10, minimum: 1, maximum: 200 }),
     DATABASE_CONNECT_TIMEOUT_MS: s.int('Connecting to PostgreSQL, and waiting for a free pooled connection, fails after this.', { default: 5000, minimum: 100, maximum: 120000 }),

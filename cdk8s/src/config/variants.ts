@@ -17,7 +17,12 @@ const exampleAddresses = () => perAsset((_code, a) => ({ address: a.defaults.dev
  * production variant and every ci/ values file start from them.
  */
 export const productionExampleSettings = (): DeepPartial<KryptoVaultConfig> => ({
-  env: { BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example', PASSWORD_RESET_URL: 'https://app.kryptovault.example/reset-password' },
+  env: {
+    BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example',
+    PASSWORD_RESET_URL: 'https://app.kryptovault.example/reset-password',
+    // The interactive reference is for developers; /openapi.json stays for tooling.
+    API_DOCS_ENABLED: false,
+  },
   assets: exampleAddresses(),
 });
 
