@@ -241,6 +241,8 @@ describe('who may open a stream', () => {
     await stream(replicaB, '/notifications/stream', bearer(frank));
     const third = await stream(replicaB, '/notifications/stream', bearer(frank));
     await third.ended;
+    const metrics = await (await fetch(`${replicaB.baseUrl}/metrics`)).text();
+    expect(Number(/^kryptovault_notification_streams_open (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
     expect(third.status).toBe(429);
     expect(JSON.parse(third.raw()).error).toBe('TOO_MANY_STREAMS');
     first.close();

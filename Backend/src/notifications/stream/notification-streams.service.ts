@@ -1,11 +1,13 @@
 import { type BeforeApplicationShutdown, HttpStatus, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Notification } from '@prisma/client';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { APP_CONFIG, APP_LOGGER } from '../../config/config.module';
 import type { AppConfig } from '../../config/config.schema';
 import { AppError } from '../../errors/error-body';
 import { ShutdownState } from '../../health/shutdown-state';
+import { MetricsService } from '../../metrics/metrics.service';
 import { NotificationsRepository } from '../notifications.repository';
 import { toNotificationDto } from '../notifications.dto';
 import { NotificationBus } from './notification-bus';
@@ -60,7 +62,20 @@ export class NotificationStreamsService implements OnModuleInit, BeforeApplicati
     private readonly bus: NotificationBus,
     private readonly repo: NotificationsRepository,
     private readonly shutdown: ShutdownState,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    const streams = this.streams;
+    new Gauge({
+      name: 'kryptovault_notification_streams_open',
+      help: 'Notification streams (SSE) open on this API process',
+      registers: [metrics.registry],
+      collect() {
+        let open = 0;
+        for (const set of streams.values()) open += set.size;
+        this.set(open);
+      },
+    });
+  }
 
   onModuleInit() {
     this.bus.on('published', (userId, seq) => this.onPublished(userId, seq));
@@ -70,12 +85,6 @@ export class NotificationStreamsService implements OnModuleInit, BeforeApplicati
     this.shutdown.onShutdown(async () => this.closeAll());
   }
 
-  /** Number of open streams in this process (metrics, tests). */
-  get openCount(): number {
-    let n = 0;
-    for (const set of this.streams.values()) n += set.size;
-    return n;
-  }
 
   /**
    * Takes over the response: headers, then the replay after `lastEventId`, then live events
