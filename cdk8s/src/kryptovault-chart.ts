@@ -46,6 +46,11 @@ export interface KryptoVaultChartProps {
 }
 
 /** Non-secret settings: one ConfigMap read by every pod (envFrom). */
+/** The migration reads only the database settings (DATABASE_URL comes from the Secret). */
+export function migrationConfigData(c: KryptoVaultConfig): Record<string, string> {
+  return Object.fromEntries(Object.entries(appConfigData(c)).filter(([key]) => key === 'NODE_ENV' || key.startsWith('DATABASE_')));
+}
+
 export function appConfigData(c: KryptoVaultConfig): Record<string, string> {
   return {
     ...envData(c.env),
@@ -141,6 +146,7 @@ export class KryptoVaultChart extends Chart {
       podLabels: c.podLabels,
       podAnnotations: c.podAnnotations,
       scrapeAnnotations: c.monitoring.scrapeAnnotations,
+      automountToken: c.serviceAccount.automountToken,
       ...extra,
     });
 
@@ -155,7 +161,7 @@ export class KryptoVaultChart extends Chart {
       replicas: when(not(c.api.autoscaling.enabled), c.api.replicaCount),
       autoscaling: c.api.autoscaling,
       disruptionBudget: c.api.pdb,
-      service: { type: c.api.service.type, port: c.api.service.port, scrapeAnnotations: c.monitoring.scrapeAnnotations },
+      service: { type: c.api.service.type, port: c.api.service.port },
       ingress: { ...c.api.ingress, paths: PUBLIC_API_PATHS },
     });
 
@@ -195,7 +201,7 @@ export class KryptoVaultChart extends Chart {
       backoffLimit: c.migration.backoffLimit,
       activeDeadlineSeconds: c.migration.activeDeadlineSeconds,
       ttlSecondsAfterFinished: c.migration.ttlSecondsAfterFinished,
-      configData: appConfigData(c),
+      configData: migrationConfigData(c),
       createServiceAccount: c.serviceAccount.create,
       serviceAccountAnnotations: c.serviceAccount.annotations,
       pod: {
@@ -247,6 +253,8 @@ export class KryptoVaultChart extends Chart {
       servicePort: c.api.service.port,
       imagePullPolicy: c.image.pullPolicy,
       resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
+      imagePullSecrets: c.imagePullSecrets,
+      scheduling: { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity },
     });
 
     if (props.devStack) {

@@ -34,10 +34,11 @@ const pod = (over: Partial<AppPodProps> = {}): AppPodProps => ({
   podLabels: {},
   podAnnotations: {},
   scrapeAnnotations: true,
+  automountToken: false,
   ...over,
 });
 
-const service = { type: 'ClusterIP' as const, port: 80, scrapeAnnotations: true };
+const service = { type: 'ClusterIP' as const, port: 80 };
 const hpa = { enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70 };
 
 function webService(props: Partial<ConstructorParameters<typeof WebService>[2]>) {

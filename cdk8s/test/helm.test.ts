@@ -1,4 +1,5 @@
 /** The generated chart, checked with a real helm: lint, render matrix, schema, rules, parity with k8s/. */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ASSET_CODES } from '../src/config/assets';
 import { RULES } from '../src/config/rules';
@@ -92,17 +93,66 @@ describe('rendering details', () => {
     }
   });
 
+  test('without the Prometheus Operator CRDs, ServiceMonitor and PrometheusRule are skipped (not a failed install) and NOTES says so', () => {
+    const values = { monitoring: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true } } };
+    const kinds = (o: { withoutMonitoringCrds?: boolean }) => helmTemplate({ values, ...o }).map((x) => x.kind);
+    expect(kinds({})).toEqual(expect.arrayContaining(['ServiceMonitor', 'PrometheusRule']));
+    expect(kinds({ withoutMonitoringCrds: true })).not.toEqual(expect.arrayContaining(['ServiceMonitor']));
+    expect(kinds({ withoutMonitoringCrds: true })).not.toContain('PrometheusRule');
+    // NOTES.txt is not rendered by `helm template` and `helm install --dry-run` needs a cluster: check its guard.
+    const notes = fs.readFileSync(path.join(CHART_DIR, 'templates', 'NOTES.txt'), 'utf8');
+    expect(notes).toContain('(not (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1"))');
+    expect(notes).toContain('does not serve\nmonitoring.coreos.com/v1');
+  });
+
+  test('the migration gets only the database settings, and gives up before helm does', () => {
+    const job = find('Job', 'rel-kryptovault-migrate');
+    const cm = find('ConfigMap', job.spec.template.spec.containers[0].envFrom[0].configMapRef.name);
+    expect(Object.keys(cm.data).sort()).toEqual(['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS', 'NODE_ENV']);
+    // helm's default --timeout is 5m: the Job's own deadline must come first.
+    expect(job.spec.activeDeadlineSeconds).toBeLessThan(300);
+  });
+
   test('helm test pod checks /readyz through the Service', () => {
     const pod = find('Pod', 'rel-kryptovault-test');
     expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');
     expect(pod.spec.containers[0].command.join(' ')).toContain('http://rel-kryptovault-api:80/readyz');
   });
 
-  test('image digest wins over the tag; tag defaults to appVersion', () => {
-    const img = (values: unknown) => helmTemplate({ values }).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].image;
+  test('image digest pins the image; with a tag too the reference keeps the tag and the version label is the tag', () => {
+    const dep = (values: unknown) => helmTemplate({ values }).find((o) => o.kind === 'Deployment')!;
+    const img = (values: unknown) => dep(values).spec.template.spec.containers[0].image;
+    const digest = `sha256:${'b'.repeat(64)}`;
     expect(img({})).toMatch(/^ghcr\.io\/kryptovault\/backend:\d+\.\d+\.\d+/);
     expect(img({ image: { tag: 'v9' } })).toBe('ghcr.io/kryptovault/backend:v9');
-    expect(img({ image: { digest: `sha256:${'b'.repeat(64)}` } })).toBe(`ghcr.io/kryptovault/backend@sha256:${'b'.repeat(64)}`);
+    expect(img({ image: { digest } })).toBe(`ghcr.io/kryptovault/backend@${digest}`);
+    const both = dep({ image: { tag: 'v1.4.2', digest } });
+    expect(both.spec.template.spec.containers[0].image).toBe(`ghcr.io/kryptovault/backend:v1.4.2@${digest}`);
+    expect(both.metadata.labels['app.kubernetes.io/version']).toBe('v1.4.2');
+  });
+
+  test('api.service.port may be 3000: the metrics port is a distinct Service port; scrape annotations are on the pods only', () => {
+    const objs = helmTemplate({ values: { api: { service: { port: 3000 } } } });
+    const svc = objs.find((o) => o.kind === 'Service')!;
+    expect(svc.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port])).toEqual([['http', 3000], ['metrics', 9464]]);
+    expect(svc.metadata.annotations?.['prometheus.io/scrape']).toBeUndefined();
+    const podAnnotations = objs.find((o) => o.kind === 'Deployment')!.spec.template.metadata.annotations;
+    expect(podAnnotations['prometheus.io/scrape']).toBe('true');
+  });
+
+  test('serviceAccount.automountToken reaches the pods; off by default', () => {
+    const pods = (values: unknown) =>
+      helmTemplate({ values })
+        .filter((o) => o.kind === 'Deployment' || o.kind === 'CronJob')
+        .map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec).automountServiceAccountToken);
+    expect(new Set(pods({}))).toEqual(new Set([false]));
+    expect(new Set(pods({ serviceAccount: { automountToken: true } }))).toEqual(new Set([true]));
+  });
+
+  test('the helm test pod gets the pull secrets and scheduling of every pod', () => {
+    const values = { imagePullSecrets: [{ name: 'regcred' }], nodeSelector: { pool: 'apps' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'apps', effect: 'NoSchedule' }] };
+    const pod = helmTemplate({ values }).find((o) => o.kind === 'Pod')!;
+    expect(pod.spec).toMatchObject({ imagePullSecrets: [{ name: 'regcred' }], nodeSelector: { pool: 'apps' }, tolerations: values.tolerations });
   });
 
   test('per-asset values become the app\'s variables; a disabled asset needs no address', () => {

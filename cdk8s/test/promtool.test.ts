@@ -81,6 +81,7 @@ describe('alert behaviour (promtool test rules)', () => {
     exp_annotations: {
       summary: 'Deposit monitor has not succeeded recently',
       description: `No successful deposit-monitor pass for ${minutes} (decades: none ever succeeded); deposits are not being confirmed.`,
+      runbook_url: 'https://github.com/kryptovault/kryptovault/blob/main/docs/runbook.md#kryptovaultdepositmonitorstale',
     },
   });
   const staleAt = (evalTime: string, expected: object[]) => ({ eval_time: evalTime, alertname: 'KryptoVaultDepositMonitorStale', exp_alerts: expected });
@@ -128,6 +129,7 @@ describe('alert behaviour (promtool test rules)', () => {
                 exp_annotations: {
                   summary: 'A KryptoVault job failed',
                   description: 'Job kryptovault-deposit-monitor-29000000, started within the last hour, has failed pods; check its logs.',
+                  runbook_url: 'https://github.com/kryptovault/kryptovault/blob/main/docs/runbook.md#kryptovaultjobfailed',
                 },
               },
             ],
@@ -138,5 +140,181 @@ describe('alert behaviour (promtool test rules)', () => {
     ]);
     expect(r.out).toContain('SUCCESS');
     expect(r.status).toBe(0);
+  });
+});
+
+/**
+ * `promtool test rules` for every alert: fires on the series that should page, silent on
+ * healthy ones and on other namespaces' series. Annotations are dropped from this copy of
+ * the rules (the block above pins them for the stale and failed-Job alerts); labels are exact.
+ */
+describe('promtool test rules: each alert fires when it should and only then', () => {
+  const rule = variantObjects(productionVariant()).find((o) => o.kind === 'PrometheusRule')!;
+  const api = 'namespace="kryptovault",job="kryptovault-api"';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-rule-tests-'));
+  const rulesFile = path.join(dir, 'rules.yaml');
+  fs.writeFileSync(
+    rulesFile,
+    YAML.stringify({ groups: rule.spec.groups.map((g: { rules: object[] }) => ({ ...g, rules: g.rules.map((r) => ({ ...r, annotations: undefined })) })) }),
+  );
+  const critical = { severity: 'critical' };
+  const warning = { severity: 'warning' };
+  const failedJob = 'kryptovault-deposit-monitor-29000000';
+
+  const cases: Array<[string, { input_series: Array<{ series: string; values: string }>; alert_rule_test: object[] }]> = [
+    [
+      'KryptoVaultApiDown: every target down, no target at all, and healthy',
+      {
+        input_series: [
+          { series: `up{${api},instance="a"}`, values: '0x15' },
+          { series: `up{namespace="other",job="kryptovault-api",instance="b"}`, values: '1x15' },
+        ],
+        alert_rule_test: [
+          { eval_time: '4m', alertname: 'KryptoVaultApiDown', exp_alerts: [] },
+          { eval_time: '10m', alertname: 'KryptoVaultApiDown', exp_alerts: [{ exp_labels: critical }] },
+        ],
+      },
+    ],
+    [
+      'KryptoVaultApiDown: no series at all is down too',
+      {
+        input_series: [{ series: 'up{namespace="other",job="x"}', values: '1x15' }],
+        alert_rule_test: [{ eval_time: '10m', alertname: 'KryptoVaultApiDown', exp_alerts: [{ exp_labels: { ...critical, namespace: 'kryptovault', job: 'kryptovault-api' } }] }],
+      },
+    ],
+    [
+      'KryptoVaultApiDown: a target up is healthy',
+      {
+        input_series: [{ series: `up{${api},instance="a"}`, values: '1x15' }],
+        alert_rule_test: [{ eval_time: '10m', alertname: 'KryptoVaultApiDown', exp_alerts: [] }],
+      },
+    ],
+    [
+      'KryptoVaultApiHighErrorRate: half the responses 5xx pages; 4xx never counts',
+      {
+        input_series: [
+          { series: `http_requests_total{${api},status_code="500",route="/x"}`, values: '0+60x20' },
+          { series: `http_requests_total{${api},status_code="200",route="/x"}`, values: '0+60x20' },
+          { series: `http_requests_total{namespace="kryptovault",job="other",status_code="500"}`, values: '0+600x20' },
+        ],
+        alert_rule_test: [{ eval_time: '15m', alertname: 'KryptoVaultApiHighErrorRate', exp_alerts: [{ exp_labels: critical }] }],
+      },
+    ],
+    [
+      'KryptoVaultApiHighErrorRate: 4xx only is healthy',
+      {
+        input_series: [
+          { series: `http_requests_total{${api},status_code="404",route="/x"}`, values: '0+60x20' },
+          { series: `http_requests_total{${api},status_code="200",route="/x"}`, values: '0+60x20' },
+        ],
+        alert_rule_test: [{ eval_time: '15m', alertname: 'KryptoVaultApiHighErrorRate', exp_alerts: [] }],
+      },
+    ],
+    [
+      'KryptoVaultApiHighLatency: p99 above 1 s pages, fast responses do not',
+      {
+        input_series: [
+          { series: `http_request_duration_seconds_bucket{${api},le="0.1"}`, values: '0x30' },
+          { series: `http_request_duration_seconds_bucket{${api},le="1"}`, values: '0x30' },
+          { series: `http_request_duration_seconds_bucket{${api},le="2.5"}`, values: '0+60x30' },
+          { series: `http_request_duration_seconds_bucket{${api},le="+Inf"}`, values: '0+60x30' },
+          { series: `http_request_duration_seconds_bucket{namespace="kryptovault",job="fast",le="0.1"}`, values: '0+60x30' },
+        ],
+        alert_rule_test: [
+          { eval_time: '8m', alertname: 'KryptoVaultApiHighLatency', exp_alerts: [] },
+          { eval_time: '20m', alertname: 'KryptoVaultApiHighLatency', exp_alerts: [{ exp_labels: warning }] },
+        ],
+      },
+    ],
+    [
+      'KryptoVaultApiHighLatency: fast responses are healthy',
+      {
+        input_series: [
+          { series: `http_request_duration_seconds_bucket{${api},le="0.1"}`, values: '0+60x30' },
+          { series: `http_request_duration_seconds_bucket{${api},le="+Inf"}`, values: '0+60x30' },
+        ],
+        alert_rule_test: [{ eval_time: '20m', alertname: 'KryptoVaultApiHighLatency', exp_alerts: [] }],
+      },
+    ],
+    [
+      'KryptoVaultDepositMonitorStale: a pass a minute ago is healthy (never-succeeded and too-old cases are above)',
+      {
+        // values: the pass time follows the clock (60 s behind it at every sample).
+        input_series: [{ series: `kryptovault_job_last_success_timestamp_seconds{${api},worker="deposit-monitor",instance="a"}`, values: '0+60x30' }],
+        alert_rule_test: [{ eval_time: '25m', alertname: 'KryptoVaultDepositMonitorStale', exp_alerts: [] }],
+      },
+    ],
+    [
+      'KryptoVaultDepositMonitorStale: an absent gauge pages',
+      {
+        input_series: [{ series: `up{${api},instance="a"}`, values: '1x30' }],
+        alert_rule_test: [
+          {
+            eval_time: '10m',
+            alertname: 'KryptoVaultDepositMonitorStale',
+            exp_alerts: [{ exp_labels: { ...critical, namespace: 'kryptovault', job: 'kryptovault-api', worker: 'deposit-monitor' } }],
+          },
+        ],
+      },
+    ],
+    [
+      'KryptoVaultJobFailed: a recent failed run pages; an old one does not',
+      {
+        input_series: [
+          { series: `kube_job_status_failed{namespace="kryptovault",job_name="${failedJob}"}`, values: '1x150' },
+          { series: `kube_job_status_start_time{namespace="kryptovault",job_name="${failedJob}"}`, values: '0x150' },
+          { series: `kube_job_status_failed{namespace="other",job_name="${failedJob}"}`, values: '1x150' },
+          { series: `kube_job_status_start_time{namespace="other",job_name="${failedJob}"}`, values: '0x150' },
+        ],
+        alert_rule_test: [
+          { eval_time: '5m', alertname: 'KryptoVaultJobFailed', exp_alerts: [{ exp_labels: { ...warning, job_name: failedJob } }] },
+          { eval_time: '2h', alertname: 'KryptoVaultJobFailed', exp_alerts: [] },
+        ],
+      },
+    ],
+    [
+      'KryptoVaultPodRestarting: restarts every few minutes page; a stable pod does not',
+      {
+        input_series: [
+          { series: 'kube_pod_container_status_restarts_total{namespace="kryptovault",pod="kryptovault-api-abc",container="app"}', values: '0+1x90' },
+          { series: 'kube_pod_container_status_restarts_total{namespace="kryptovault",pod="kryptovault-api-def",container="app"}', values: '2x90' },
+        ],
+        alert_rule_test: [
+          {
+            eval_time: '80m',
+            alertname: 'KryptoVaultPodRestarting',
+            exp_alerts: [{ exp_labels: { ...warning, namespace: 'kryptovault', pod: 'kryptovault-api-abc', container: 'app' } }],
+          },
+        ],
+      },
+    ],
+  ];
+
+  test('every alert has a case', () => {
+    const tested = new Set(cases.map(([name]) => name.split(':')[0]));
+    expect([...tested].sort()).toEqual(EXPECTED_ALERTS);
+  });
+
+  test.each(cases)('%s', (_name, testCase) => {
+    const file = path.join(dir, `test-${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(file, YAML.stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests: [{ interval: '1m', ...testCase }] }));
+    const r = run('promtool', ['test', 'rules', file]);
+    expect({ status: r.status, out: r.stdout + r.stderr }).toMatchObject({ status: 0 });
+  });
+
+  test('a wrong expectation fails (the tests can fail)', () => {
+    const file = path.join(dir, 'wrong.yaml');
+    const tests = [{ interval: '1m', input_series: [{ series: `up{${api},instance="a"}`, values: '1x15' }], alert_rule_test: [{ eval_time: '10m', alertname: 'KryptoVaultApiDown', exp_alerts: [{ exp_labels: critical }] }] }];
+    fs.writeFileSync(file, YAML.stringify({ rule_files: [rulesFile], evaluation_interval: '1m', tests }));
+    expect(run('promtool', ['test', 'rules', file]).status).not.toBe(0);
+  });
+
+  test('every runbook_url points at a section of docs/runbook.md', () => {
+    const runbook = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'runbook.md'), 'utf8');
+    const anchors = new Set([...runbook.matchAll(/^#{2,3} (KryptoVault\w+)$/gm)].map((m) => m[1]!.toLowerCase()));
+    for (const r of rule.spec.groups[0].rules as Array<{ alert: string; annotations: Record<string, string> }>) {
+      expect(r.annotations.runbook_url).toBe(`https://github.com/kryptovault/kryptovault/blob/main/docs/runbook.md#${r.alert.toLowerCase()}`);
+      expect(anchors.has(r.alert.toLowerCase())).toBe(true);
+    }
   });
 });

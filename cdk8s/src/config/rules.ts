@@ -6,7 +6,7 @@
  */
 import { ASSET_CODES } from './assets';
 import { checkAgainstSchema } from './schema-dsl';
-import { configSchema, KryptoVaultConfig, PROBES } from './values';
+import { configSchema, KryptoVaultConfig, METRICS_SERVICE_PORT, PROBES } from './values';
 
 export interface Rule {
   readonly id: string;
@@ -27,6 +27,12 @@ function durationSeconds(value: string): number {
 }
 
 export const RULES: readonly Rule[] = [
+  {
+    id: 'service-port-not-metrics-port',
+    message: `api.service.port must not be ${METRICS_SERVICE_PORT}: the Service exposes metrics on that port`,
+    broken: (c) => c.api.service.port === METRICS_SERVICE_PORT,
+    helm: `eq (int .Values.api.service.port) ${METRICS_SERVICE_PORT}`,
+  },
   {
     id: 'pdb-needs-two-replicas',
     message: 'api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing',

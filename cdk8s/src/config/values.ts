@@ -16,6 +16,12 @@ const resources = (description: string, def: Resources) =>
   s.block<Resources>(description, def, blockSchemas.resources);
 
 /** Amounts are decimal strings, as in the app (never floats): quote them in YAML. */
+/**
+ * The API Service's metrics port (the OpenTelemetry Prometheus exporter's usual port), apart
+ * from the http port so `api.service.port` may be any other value, 3000 included.
+ */
+export const METRICS_SERVICE_PORT = 9464;
+
 const DECIMAL_PATTERN = '^[0-9]{1,18}(\\.[0-9]{1,18})?$';
 /** A DECIMAL_PATTERN value of at most 50. */
 const PERCENT_PATTERN = '^(50(\\.0{1,18})?|[1-4]?[0-9](\\.[0-9]{1,18})?)$';
@@ -71,7 +77,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
   image: s.object('The one image for the API, workers and migrations.', {
     repository: s.string('Image repository.', { default: 'ghcr.io/kryptovault/backend', minLength: 1 }),
     tag: s.string('Image tag (default: the chart appVersion).', { default: '', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$|^$' }),
-    digest: s.string('Image digest (sha256:...); when set it wins over the tag.', {
+    digest: s.string('Image digest (sha256:...); when set it pins the image. With a tag too, the reference is repository:tag@digest and the version label is the tag.', {
       default: '',
       pattern: '^(sha256:[a-f0-9]{64})?$',
     }),
@@ -202,7 +208,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     }),
     service: s.object('The API Service.', {
       type: s.enum('Service type.', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const, 'ClusterIP'),
-      port: s.int('Service port of the API (the metrics port is 3000 too).', { default: 80, minimum: 1, maximum: 65535 }),
+      port: s.int(`Service port of the API (any but ${METRICS_SERVICE_PORT}, the Service's metrics port).`, { default: 80, minimum: 1, maximum: 65535 }),
     }),
     ingress: s.object('Ingress for the API.', {
       enabled: s.bool('Create the Ingress.', false),
@@ -251,7 +257,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
   migration: s.object('The database migration Job (Helm pre-install/pre-upgrade hook).', {
     enabled: s.bool('Run migrations before install/upgrade.', true),
     backoffLimit: s.int('Retries; a failed migration fails the release.', { default: 0, minimum: 0, maximum: 3 }),
-    activeDeadlineSeconds: s.int('Kill the migration after this long.', { default: 600, minimum: 30 }),
+    activeDeadlineSeconds: s.int("Kill the migration after this long. Below helm's default --timeout (5m) so the Job's own failure is what helm reports; raise both together for long migrations.", { default: 270, minimum: 30 }),
     ttlSecondsAfterFinished: s.int('Delete the finished Job after this long.', { default: 3600, minimum: 0 }),
     resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
   }),
@@ -261,7 +267,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     egress: s.block<object[]>('Egress rules. Empty: egress is not restricted.', [], blockSchemas.objectList),
   }),
   monitoring: s.object('Prometheus integration.', {
-    scrapeAnnotations: s.bool('Add prometheus.io/* scrape annotations to the Service and pods.', true),
+    scrapeAnnotations: s.bool('Add prometheus.io/* scrape annotations to the pods that serve /metrics (API, automation); not to the Service, so an annotation-based Prometheus scrapes each pod once.', true),
     serviceMonitor: s.object('ServiceMonitor (Prometheus Operator CRD).', {
       enabled: s.bool('Create it.', false),
       interval: s.string('Scrape interval.', { default: '30s', pattern: '^[0-9]+(ms|s|m|h)$' }),
@@ -275,6 +281,10 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       p99LatencyMilliseconds: s.int('Alert when p99 latency exceeds this over 5 minutes.', { default: 1000, minimum: 10 }),
       depositMonitorStaleMinutes: s.int('Alert when no deposit-monitor pass succeeded for this long, or none ever did.', { default: 15, minimum: 2 }),
       podRestartsPerHour: s.int('Alert when a pod restarts more than this per hour.', { default: 3, minimum: 1 }),
+      runbookUrl: s.string("Each alert's runbook_url is this page plus #<alert name in lower case> (the sections of docs/runbook.md).", {
+        default: 'https://github.com/kryptovault/kryptovault/blob/main/docs/runbook.md',
+        pattern: '^https?://.+',
+      }),
     }),
   }),
 });

@@ -24,12 +24,13 @@ export interface RuleGroup {
 export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
   const ns = props.context.namespace;
   const t = props.thresholds;
+  const withRunbook = (rule: RuleGroup['rules'][number]) => ({ ...rule, annotations: { ...rule.annotations, runbook_url: `${t.runbookUrl}#${rule.alert.toLowerCase()}` } });
   const api = `namespace="${ns}",job="${props.apiJob}"`;
   const jobs = `namespace="${ns}",job_name=~"(${[props.depositMonitorCronJob, ...props.otherCronJobs].join('|')})-[0-9]+|${props.migrationJob}"`;
   return [
     {
       name: `${props.name}.rules`,
-      rules: [
+      rules: ([
         {
           alert: 'KryptoVaultApiHighErrorRate',
           expr: `100 * sum(rate(http_requests_total{${api},status_code=~"5.."}[5m])) / sum(rate(http_requests_total{${api}}[5m])) > ${t.errorRatePercent}`,
@@ -52,16 +53,20 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
         },
         {
           alert: 'KryptoVaultApiDown',
-          expr: `sum(up{${api}}) == 0`,
+          // absent(): no series at all (every target gone, or never discovered) is down too.
+          expr: `sum(up{${api}}) == 0 or absent(up{${api}})`,
           for: '5m',
           labels: { severity: 'critical' },
-          annotations: { summary: 'No KryptoVault API target is up', description: 'Prometheus cannot scrape any API pod.' },
+          annotations: { summary: 'No KryptoVault API target is up', description: 'Prometheus cannot scrape any API pod (or has no API target at all).' },
         },
         {
           // The gauge is 0 until a pass succeeds, so "never" is as stale as it gets. `for`
           // gives a new install time for its first pass (the CronJob runs every few minutes).
           alert: 'KryptoVaultDepositMonitorStale',
-          expr: `time() - max(kryptovault_job_last_success_timestamp_seconds{${api},worker="${DEPOSIT_MONITOR_WORKER}"}) > 60 * ${t.depositMonitorStaleMinutes}`,
+          expr:
+            `time() - max(kryptovault_job_last_success_timestamp_seconds{${api},worker="${DEPOSIT_MONITOR_WORKER}"}) > 60 * ${t.depositMonitorStaleMinutes}` +
+            // No series (the API is not scraped, or the gauge is gone) must not look healthy.
+            ` or absent(kryptovault_job_last_success_timestamp_seconds{${api},worker="${DEPOSIT_MONITOR_WORKER}"})`,
           for: '5m',
           labels: { severity: 'critical' },
           annotations: {
@@ -89,7 +94,7 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
             description: 'Pod {{ $labels.pod }} restarted {{ $value | humanize }} times in the last hour.',
           },
         },
-      ],
+      ] as RuleGroup['rules']).map(withRunbook),
     },
   ];
 }

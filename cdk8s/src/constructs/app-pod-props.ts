@@ -53,4 +53,6 @@ export interface AppPodProps {
   readonly podAnnotations: Record<string, string>;
   /** Add prometheus.io/* annotations (only for pods that serve /metrics). */
   readonly scrapeAnnotations: boolean;
+  /** serviceAccount.automountToken: a token only when asked for (no KryptoVault process calls the API). */
+  readonly automountToken: boolean;
 }

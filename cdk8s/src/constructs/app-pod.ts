@@ -136,8 +136,8 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
     },
     spec: {
       serviceAccountName: props.serviceAccountName,
-      // No KryptoVault process talks to the Kubernetes API.
-      automountServiceAccountToken: false,
+      // No KryptoVault process talks to the Kubernetes API: off unless serviceAccount.automountToken.
+      automountServiceAccountToken: props.automountToken,
       // Service links would add dozens of variables and can clash with PORT/HOST.
       enableServiceLinks: false,
       restartPolicy: props.restartPolicy,

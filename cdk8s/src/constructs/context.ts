@@ -65,7 +65,10 @@ export function concreteContext(config: KryptoVaultConfig, release: ReleaseInfo)
     instance: release.releaseName,
     managedBy: 'kubectl',
     version: tag.replace(/\+/g, '_').slice(0, 63),
-    image: config.image.digest ? `${config.image.repository}@${config.image.digest}` : `${config.image.repository}:${tag}`,
+    // With a digest the digest pins the image; a tag given too stays readable in the reference.
+    image: config.image.digest
+      ? `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}@${config.image.digest}`
+      : `${config.image.repository}:${tag}`,
     serviceAccountName: config.serviceAccount.create ? config.serviceAccount.name || fullname : config.serviceAccount.name,
     migrationServiceAccountName: config.serviceAccount.create ? `${fullname}-migrate` : config.serviceAccount.name,
     secretName: config.secrets.existingSecret || `${fullname}-secrets`,

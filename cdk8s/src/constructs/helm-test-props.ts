@@ -1,4 +1,5 @@
 import type { ReleaseContext } from './context';
+import type { SchedulingProps } from './app-pod-props';
 import type { Resources } from '../config/values';
 
 /** The `helm test` pod: asks /readyz through the Service. */
@@ -9,4 +10,7 @@ export interface HelmTestProps {
   readonly servicePort: number;
   readonly imagePullPolicy: 'IfNotPresent' | 'Always' | 'Never';
   readonly resources: Resources;
+  /** Like every pod of the release: a private registry and tainted nodes apply to the test too. */
+  readonly imagePullSecrets: Array<{ name: string }>;
+  readonly scheduling: SchedulingProps;
 }

@@ -23,6 +23,8 @@ export interface AlertThresholds {
   readonly depositMonitorStaleMinutes: number;
   /** Container restarts per hour. */
   readonly podRestartsPerHour: number;
+  /** docs/runbook.md: each alert links to its section (#<alert in lower case>). */
+  readonly runbookUrl: string;
 }
 
 export interface AlertRulesProps {

@@ -2,10 +2,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { mayBeOn, spread } from '../helm/expr';
-import { renderOnlyWhen } from '../helm/object-options';
+import { renderOnlyWhen, renderOnlyWhenServed } from '../helm/object-options';
 import { alertRuleGroups } from './alert-rules';
 import { objectMeta, standardLabels } from './context';
 import type { AlertRulesProps, ServiceMonitorProps } from './monitoring-props';
+
+const MONITORING_API_VERSION = 'monitoring.coreos.com/v1';
 
 export class KryptoVaultServiceMonitor extends Construct {
   constructor(scope: Construct, id: string, props: ServiceMonitorProps) {
@@ -14,7 +16,7 @@ export class KryptoVaultServiceMonitor extends Construct {
     const ctx = props.context;
     const meta = objectMeta(ctx, props.name, 'metrics');
     const obj = new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
+      apiVersion: MONITORING_API_VERSION,
       kind: 'ServiceMonitor',
       metadata: { ...meta, labels: { ...standardLabels(ctx, 'metrics'), ...spread(props.labels) } },
       spec: {
@@ -24,6 +26,9 @@ export class KryptoVaultServiceMonitor extends Construct {
       },
     });
     renderOnlyWhen(obj, props.enabled);
+    // Without the Prometheus Operator the install would fail with "no matches for kind";
+    // the chart skips the object and NOTES.txt says why.
+    if (ctx.helm) renderOnlyWhenServed(obj, MONITORING_API_VERSION);
   }
 }
 
@@ -34,11 +39,12 @@ export class KryptoVaultPrometheusRule extends Construct {
     const ctx = props.context;
     const meta = objectMeta(ctx, props.name, 'alerts');
     const obj = new ApiObject(this, 'Resource', {
-      apiVersion: 'monitoring.coreos.com/v1',
+      apiVersion: MONITORING_API_VERSION,
       kind: 'PrometheusRule',
       metadata: { ...meta, labels: { ...standardLabels(ctx, 'alerts'), ...spread(props.labels) } },
       spec: { groups: alertRuleGroups(props) },
     });
     renderOnlyWhen(obj, props.enabled);
+    if (ctx.helm) renderOnlyWhenServed(obj, MONITORING_API_VERSION);
   }
 }

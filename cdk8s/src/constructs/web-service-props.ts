@@ -29,10 +29,8 @@ export interface IngressProps {
 
 export interface ServiceProps {
   readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
-  /** Port of the API on the Service; the metrics port (3000) is exposed beside it. */
+  /** Port of the API on the Service; the metrics port (METRICS_SERVICE_PORT) is exposed beside it. */
   readonly port: number;
-  /** prometheus.io/* annotations on the Service. */
-  readonly scrapeAnnotations: boolean;
 }
 
 /** An HTTP workload: Deployment + Service, optional Ingress, HPA and PDB. */

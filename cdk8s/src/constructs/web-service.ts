@@ -4,7 +4,7 @@ import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/
 import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IService } from 'kubernetes-models/v1/Service';
-import { HTTP_PORT } from '../config/values';
+import { METRICS_SERVICE_PORT } from '../config/values';
 import { isDeferred, mayBeOn, notEmpty, when } from '../helm/expr';
 import { renderOnlyWhen } from '../helm/object-options';
 import { appPodTemplate } from './app-pod';
@@ -55,25 +55,22 @@ export class WebService extends Construct {
 
     new ApiObject(this, 'Deployment', rollingDeployment(ctx, props.name, component, appPodTemplate(ctx, props.pod), props.replicas) as never);
 
-    const scrape = props.service.scrapeAnnotations;
+    // Scrape annotations live on the pods only: on the Service too, an annotation-based
+    // Prometheus (pods + service endpoints jobs) would scrape every pod twice.
     const service: IService = {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
         ...objectMeta(ctx, props.name, component),
-        annotations: annotationsWith([ctx.commonAnnotations], {
-          'prometheus.io/scrape': when(scrape, 'true')!,
-          'prometheus.io/port': when(scrape, String(HTTP_PORT))!,
-          'prometheus.io/path': when(scrape, '/metrics')!,
-        }),
+        annotations: annotationsWith([ctx.commonAnnotations], {}),
       },
       spec: {
         type: props.service.type,
         selector: selectorLabels(ctx, component),
         ports: [
           { name: 'http', port: props.service.port, targetPort: 'http', protocol: 'TCP' },
-          // Same container port, named for ServiceMonitors and scrape configs.
-          { name: 'metrics', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' },
+          // Same container port under its own Service port and name (ServiceMonitors select it).
+          { name: 'metrics', port: METRICS_SERVICE_PORT, targetPort: 'http', protocol: 'TCP' },
         ],
       },
     };

@@ -17,6 +17,13 @@ export function renderOnlyWhen(obj: ApiObject, flag: boolean): void {
   conditions.set(obj, previous ? `and (${previous}) (${expr})` : expr);
 }
 
+/** In the chart, render `obj` only when the cluster serves `apiVersion` (a CRD's group/version). */
+export function renderOnlyWhenServed(obj: ApiObject, apiVersion: string): void {
+  const expr = `.Capabilities.APIVersions.Has "${apiVersion}"`;
+  const previous = conditions.get(obj);
+  conditions.set(obj, previous ? `and (${previous}) (${expr})` : expr);
+}
+
 export function conditionOf(obj: ApiObject): string | undefined {
   return conditions.get(obj);
 }

@@ -6,7 +6,16 @@ export function notesTxt(): string {
 Migrations ran as the pre-install/pre-upgrade hook Job {{ $fullname }}-migrate{{ if not .Values.migration.enabled }} (disabled: run them yourself before the pods can become ready){{ end }}.
 
 Secrets are read from the existing Secret "{{ include "kryptovault.secretName" . }}" (keys: {{ .Values.secrets.keys.DATABASE_URL }}, {{ .Values.secrets.keys.JWT_SECRET }}{{ with .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.SMTP_PASSWORD }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.REDIS_URL }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.SENTRY_DSN }}, {{ . }}{{ end }}).
-Pods stay unready until it exists and the database is reachable.
+If that Secret is missing, the migration hook's pod cannot start (CreateContainerConfigError)
+and "helm install/upgrade" waits until --timeout, then fails. Create the Secret in this
+namespace, then run the same helm command again:
+  kubectl -n {{ .Release.Namespace }} create secret generic {{ include "kryptovault.secretName" . }} --from-literal={{ .Values.secrets.keys.DATABASE_URL }}=... --from-literal={{ .Values.secrets.keys.JWT_SECRET }}=...
+{{- if and (or .Values.monitoring.serviceMonitor.enabled .Values.monitoring.prometheusRule.enabled) (not (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1")) }}
+
+WARNING: monitoring.serviceMonitor/prometheusRule are enabled but this cluster does not serve
+monitoring.coreos.com/v1 (the Prometheus Operator CRDs), so they were not rendered. Install
+the operator (or its CRDs) and upgrade, or scrape the pods' prometheus.io/* annotations.
+{{- end }}
 
 Check the rollout:
   kubectl -n {{ .Release.Namespace }} rollout status deployment/{{ $fullname }}-api

@@ -44,6 +44,8 @@ export interface TemplateOptions {
   chartDir?: string;
   /** Render the chart's defaults alone, without productionExampleSettings(). */
   defaultsOnly?: boolean;
+  /** Render as for a cluster without the Prometheus Operator CRDs. */
+  withoutMonitoringCrds?: boolean;
 }
 
 function templateArgs(o: TemplateOptions): string[] {
@@ -51,6 +53,8 @@ function templateArgs(o: TemplateOptions): string[] {
   if (!o.defaultsOnly) args.push('-f', productionExampleValuesFile());
   for (const f of o.valuesFiles ?? []) args.push('-f', f);
   if (o.values !== undefined) args.push('-f', valuesFile(o.values));
+  // A cluster with the Prometheus Operator, unless a test asks for one without.
+  if (!o.withoutMonitoringCrds) args.push('--api-versions', 'monitoring.coreos.com/v1');
   return args;
 }
 

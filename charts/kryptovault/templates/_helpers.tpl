@@ -22,7 +22,9 @@
 {{- end }}
 
 {{- define "kryptovault.image" -}}
-{{- if .Values.image.digest -}}
+{{- if and .Values.image.digest .Values.image.tag -}}
+{{- printf "%s:%s@%s" .Values.image.repository .Values.image.tag .Values.image.digest -}}
+{{- else if .Values.image.digest -}}
 {{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
 {{- else -}}
 {{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
@@ -57,6 +59,9 @@
 {{/* Cross-field rules (cdk8s/src/config/rules.ts): fail before anything reaches the cluster. */}}
 {{- define "kryptovault.validate" -}}
 {{- $problems := list }}
+{{- if eq (int .Values.api.service.port) 9464 }}
+{{- $problems = append $problems "api.service.port must not be 9464: the Service exposes metrics on that port" }}
+{{- end }}
 {{- if and .Values.api.pdb.enabled (lt (int (ternary .Values.api.autoscaling.minReplicas .Values.api.replicaCount .Values.api.autoscaling.enabled)) 2) }}
 {{- $problems = append $problems "api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing" }}
 {{- end }}
