@@ -23,7 +23,7 @@ import type { AlertRulesProps } from './constructs/monitoring-props';
 import { ReleaseNetworkPolicy } from './constructs/network-policy';
 import { AppServiceAccount } from './constructs/service-account';
 import { WebService } from './constructs/web-service';
-import { asString, derive, joinWhere, not, when } from './helm/expr';
+import { asString, concatLists, derive, joinWhere, not, when } from './helm/expr';
 
 export const MAIN_CONFIG_TEMPLATE = 'configmap.yaml';
 
@@ -139,12 +139,13 @@ export class KryptoVaultChart extends Chart {
       env: { RUN_SCHEDULED_JOBS: 'false' },
       otelServiceName: `${c.otel.serviceName}-${component}`,
       imagePullPolicy: c.image.pullPolicy,
-      imagePullSecrets: c.imagePullSecrets,
+      imagePullSecrets: concatLists([c.global.imagePullSecrets, c.imagePullSecrets]),
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: c.gracefulShutdown.terminationGracePeriodSeconds,
       scheduling: { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity },
       podLabels: c.podLabels,
       podAnnotations: c.podAnnotations,
+      extras: { env: c.extraEnv, envFrom: c.extraEnvFrom, volumes: c.extraVolumes, volumeMounts: c.extraVolumeMounts, initContainers: c.initContainers, sidecars: c.sidecars },
       scrapeAnnotations: c.monitoring.scrapeAnnotations,
       automountToken: c.serviceAccount.automountToken,
       ...extra,
@@ -253,7 +254,7 @@ export class KryptoVaultChart extends Chart {
       servicePort: c.api.service.port,
       imagePullPolicy: c.image.pullPolicy,
       resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
-      imagePullSecrets: c.imagePullSecrets,
+      imagePullSecrets: concatLists([c.global.imagePullSecrets, c.imagePullSecrets]),
       scheduling: { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity },
     });
 

@@ -35,6 +35,7 @@ const pod = (over: Partial<AppPodProps> = {}): AppPodProps => ({
   podAnnotations: {},
   scrapeAnnotations: true,
   automountToken: false,
+  extras: { env: [], envFrom: [], volumes: [], volumeMounts: [], initContainers: [], sidecars: [] },
   ...over,
 });
 

@@ -5,6 +5,7 @@ import { ASSET_CODES } from '../src/config/assets';
 import { RULES } from '../src/config/rules';
 import { defaultConfig } from '../src/config/values';
 import { productionExampleSettings, VARIANTS, withOverrides } from '../src/config/variants';
+import { concreteContext } from '../src/constructs/context';
 import { appConfigData } from '../src/kryptovault-chart';
 import { variantObjects } from '../src/render/synthesize';
 import { BROKEN_BY_RULE } from './helpers/broken-configs';
@@ -111,6 +112,67 @@ describe('rendering details', () => {
     expect(Object.keys(cm.data).sort()).toEqual(['DATABASE_CONNECT_TIMEOUT_MS', 'DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS', 'NODE_ENV']);
     // helm's default --timeout is 5m: the Job's own deadline must come first.
     expect(job.spec.activeDeadlineSeconds).toBeLessThan(300);
+  });
+
+  test('as a subchart: any global keys are accepted; global.imageRegistry and global.imagePullSecrets apply to every pod, as in the plain manifests', () => {
+    const global = { imageRegistry: 'mirror.internal:5000', imagePullSecrets: [{ name: 'mirror-cred' }], postgresql: { auth: { database: 'x' } } };
+    const objs = helmTemplate({ values: { global, imagePullSecrets: [{ name: 'regcred' }] } });
+    const specs = objs
+      .filter((o) => ['Deployment', 'CronJob', 'Job', 'Pod'].includes(o.kind))
+      .map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.kind === 'Pod' ? o.spec : o.spec.template.spec));
+    expect(specs.length).toBeGreaterThanOrEqual(7);
+    for (const spec of specs) {
+      expect(spec.containers[0].image).toMatch(/^mirror\.internal:5000\/kryptovault\/backend:/);
+      expect(spec.imagePullSecrets).toEqual([{ name: 'mirror-cred' }, { name: 'regcred' }]);
+    }
+    // The chart's helper and the synth agree on every repository form.
+    for (const repository of ['ghcr.io/kryptovault/backend', 'kryptovault/backend', 'localhost/backend', 'localhost:5000/kv/backend', 'backend']) {
+      const values = { global: { imageRegistry: 'mirror.internal:5000' }, image: { repository, tag: 'v1' } };
+      const rendered = helmTemplate({ values }).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].image;
+      const config = withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), values);
+      expect(rendered).toBe(concreteContext(config, { releaseName: 'kryptovault', namespace: 'default', appVersion: '0.1.0' }).image);
+    }
+  });
+
+  test('escape hatches reach every app pod: extraEnv, extraEnvFrom, extraVolumes/Mounts, initContainers, sidecars; extraObjects are rendered with tpl', () => {
+    const values = {
+      extraEnv: [{ name: 'EXTRA', value: '1' }],
+      extraEnvFrom: [{ secretRef: { name: 'extra-secret' } }],
+      extraVolumes: [{ name: 'certs', secret: { secretName: 'pg-ca' } }],
+      extraVolumeMounts: [{ name: 'certs', mountPath: '/certs', readOnly: true }],
+      initContainers: [{ name: 'wait', image: 'busybox:1.37', command: ['true'] }],
+      sidecars: [{ name: 'proxy', image: 'proxy:2' }],
+      extraObjects: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '{{ .Release.Name }}-extra' }, data: { a: 'b' } }],
+    };
+    const objs = helmTemplate({ release: 'rel', values });
+    const specs = objs
+      .filter((o) => ['Deployment', 'CronJob', 'Job'].includes(o.kind))
+      .map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec));
+    expect(specs.length).toBeGreaterThanOrEqual(6);
+    for (const spec of specs) {
+      const app = spec.containers[0];
+      expect(app.env[app.env.length - 1]).toEqual({ name: 'EXTRA', value: '1' });
+      expect(app.envFrom[app.envFrom.length - 1]).toEqual({ secretRef: { name: 'extra-secret' } });
+      expect(app.volumeMounts).toContainEqual({ name: 'certs', mountPath: '/certs', readOnly: true });
+      expect(spec.volumes).toContainEqual({ name: 'certs', secret: { secretName: 'pg-ca' } });
+      expect(spec.initContainers.map((c: { name: string }) => c.name)).toEqual(['wait']);
+      expect(spec.containers.map((c: { name: string }) => c.name)).toEqual(['app', 'proxy']);
+    }
+    expect(objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'rel-extra')!.data).toEqual({ a: 'b' });
+  });
+
+  test('podLabels/commonLabels and podAnnotations/commonAnnotations never write a key twice; the chart keeps its own annotations', () => {
+    const values = { podLabels: { team: 'payments' }, commonLabels: { team: 'platform', env: 'prod' }, podAnnotations: { 'checksum/config': 'hijack', note: 'pod' }, commonAnnotations: { note: 'common' } };
+    const raw = helmTemplateRaw({ release: 'rel', values }).stdout;
+    const template = raw.slice(raw.indexOf('kind: Deployment'));
+    const podMeta = template.slice(template.indexOf('  template:'), template.indexOf('    spec:'));
+    expect(podMeta.match(/^ +team: /gm)).toHaveLength(1);
+    expect(podMeta.match(/^ +note: /gm)).toHaveLength(1);
+    expect(podMeta.match(/^ +checksum\/config: /gm)).toHaveLength(1);
+    const dep = helmTemplate({ release: 'rel', values }).find((o) => o.kind === 'Deployment')!;
+    expect(dep.spec.template.metadata.labels).toMatchObject({ team: 'payments', env: 'prod' });
+    expect(dep.spec.template.metadata.annotations.note).toBe('pod');
+    expect(dep.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('helm test pod checks /readyz through the Service', () => {

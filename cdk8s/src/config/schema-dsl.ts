@@ -48,6 +48,8 @@ export interface BlockNode<T> extends BaseNode<'block', T> {
 
 export interface ObjectNode<F extends Fields> extends BaseNode<'object', InferFields<F>> {
   readonly fields: F;
+  /** Other keys are allowed too (`global`, which an umbrella chart shares with every subchart). */
+  readonly open?: boolean;
 }
 
 export type SchemaNode =
@@ -78,8 +80,8 @@ export const s = {
   block<T>(description: string, def: T, schema: JsonSchema): BlockNode<T> {
     return { kind: 'block', description, default: def, schema };
   },
-  object<F extends Fields>(description: string, fields: F): ObjectNode<F> {
-    return { kind: 'object', description, fields };
+  object<F extends Fields>(description: string, fields: F, opts: { open?: boolean } = {}): ObjectNode<F> {
+    return { kind: 'object', description, fields, ...opts };
   },
 };
 
@@ -148,7 +150,7 @@ export function toJsonSchema(node: SchemaNode): JsonSchema {
       return {
         type: 'object',
         description: node.description,
-        additionalProperties: false,
+        additionalProperties: node.open === true,
         required: keys,
         properties: Object.fromEntries(keys.map((k) => [k, toJsonSchema(node.fields[k])])),
       };
@@ -177,7 +179,7 @@ export function checkAgainstSchema(node: SchemaNode, value: unknown, path = '(ro
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return [`${path}: must be an object`];
       const rec = value as Record<string, unknown>;
       for (const key of Object.keys(rec)) {
-        if (!(key in node.fields)) problems.push(`${path}.${key}: unknown key`);
+        if (!(key in node.fields) && !node.open) problems.push(`${path}.${key}: unknown key`);
       }
       for (const [key, child] of Object.entries(node.fields)) {
         if (!(key in rec)) problems.push(`${path}.${key}: missing`);

@@ -15,16 +15,21 @@ export interface Resources {
 const resources = (description: string, def: Resources) =>
   s.block<Resources>(description, def, blockSchemas.resources);
 
-/** Amounts are decimal strings, as in the app (never floats): quote them in YAML. */
 /**
  * The API Service's metrics port (the OpenTelemetry Prometheus exporter's usual port), apart
  * from the http port so `api.service.port` may be any other value, 3000 included.
  */
 export const METRICS_SERVICE_PORT = 9464;
 
+/** Amounts are decimal strings, as in the app (never floats): quote them in YAML. */
 const DECIMAL_PATTERN = '^[0-9]{1,18}(\\.[0-9]{1,18})?$';
 /** A DECIMAL_PATTERN value of at most 50. */
 const PERCENT_PATTERN = '^(50(\\.0{1,18})?|[1-4]?[0-9](\\.[0-9]{1,18})?)$';
+
+const PULL_SECRETS_SCHEMA = {
+  type: 'array',
+  items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
+};
 
 /** Label/annotation keys the chart owns; users may not override them (selectors are immutable). */
 const userLabelMap = {
@@ -83,10 +88,25 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     }),
     pullPolicy: s.enum('Image pull policy.', ['IfNotPresent', 'Always', 'Never'] as const, 'IfNotPresent'),
   }),
-  imagePullSecrets: s.block<Array<{ name: string }>>('Pull secrets (existing Secrets) for private registries.', [], {
-    type: 'array',
-    items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
-  }),
+  imagePullSecrets: s.block<Array<{ name: string }>>('Pull secrets (existing Secrets) for private registries.', [], PULL_SECRETS_SCHEMA),
+  global: s.object(
+    'Values an umbrella chart shares with its subcharts (other keys are allowed and ignored).',
+    {
+      imageRegistry: s.string('Registry that replaces the one in image.repository (a mirror): registry.internal:5000 makes ghcr.io/kryptovault/backend registry.internal:5000/kryptovault/backend.', {
+        default: '',
+        pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?)?$',
+      }),
+      imagePullSecrets: s.block<Array<{ name: string }>>('Pull secrets added before imagePullSecrets.', [], PULL_SECRETS_SCHEMA),
+    },
+    { open: true },
+  ),
+  extraEnv: s.block<object[]>("Extra environment variables (EnvVar objects) for every app container, after the chart's own.", [], blockSchemas.objectList),
+  extraEnvFrom: s.block<object[]>('Extra envFrom sources (configMapRef/secretRef) for every app container, after the chart ConfigMap (later sources win).', [], blockSchemas.objectList),
+  extraVolumes: s.block<object[]>('Extra volumes on every app pod (with extraVolumeMounts).', [], blockSchemas.objectList),
+  extraVolumeMounts: s.block<object[]>('Extra volume mounts in every app container.', [], blockSchemas.objectList),
+  initContainers: s.block<object[]>('Init containers of every app pod.', [], blockSchemas.objectList),
+  sidecars: s.block<object[]>('Extra containers in every app pod (they share its lifetime: a sidecar that never exits keeps Job pods running).', [], blockSchemas.objectList),
+  extraObjects: s.block<object[]>('Extra Kubernetes objects released with the chart; string values may use templates (rendered with tpl).', [], blockSchemas.objectList),
   commonLabels: s.block<Record<string, string>>('Extra labels on every object.', {}, userLabelMap),
   commonAnnotations: s.block<Record<string, string>>('Extra annotations on every object.', {}, blockSchemas.stringMap),
   podLabels: s.block<Record<string, string>>('Extra labels on every pod.', {}, userLabelMap),

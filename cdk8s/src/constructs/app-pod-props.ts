@@ -11,6 +11,15 @@ export interface SecretEnvRef {
 }
 
 /** Scheduling knobs shared by every pod. */
+export interface PodExtras {
+  readonly env: object[];
+  readonly envFrom: object[];
+  readonly volumes: object[];
+  readonly volumeMounts: object[];
+  readonly initContainers: object[];
+  readonly sidecars: object[];
+}
+
 export interface SchedulingProps {
   readonly nodeSelector: Record<string, string>;
   readonly tolerations: object[];
@@ -43,6 +52,7 @@ export interface AppPodProps {
   /** OTEL_SERVICE_NAME of this workload. */
   readonly otelServiceName: string;
   readonly imagePullPolicy: 'IfNotPresent' | 'Always' | 'Never';
+  /** global.imagePullSecrets then imagePullSecrets (concatLists). */
   readonly imagePullSecrets: Array<{ name: string }>;
   /** Pod restart policy: Always for Deployments, Never for Jobs (the Job controller retries). */
   readonly restartPolicy: 'Always' | 'Never';
@@ -51,6 +61,8 @@ export interface AppPodProps {
   readonly scheduling: SchedulingProps;
   readonly podLabels: Record<string, string>;
   readonly podAnnotations: Record<string, string>;
+  /** The users' escape hatches (extraEnv, extraEnvFrom, extraVolumes, ...). */
+  readonly extras: PodExtras;
   /** Add prometheus.io/* annotations (only for pods that serve /metrics). */
   readonly scrapeAnnotations: boolean;
   /** serviceAccount.automountToken: a token only when asked for (no KryptoVault process calls the API). */

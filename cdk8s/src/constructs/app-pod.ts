@@ -7,13 +7,16 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { HTTP_PORT, PROBES } from '../config/values';
-import { isDeferred, notEmpty, spread, when, whenItem } from '../helm/expr';
+import { isDeferred, mergedMap, notEmpty, spreadList, when, whenItem } from '../helm/expr';
 import type { AppPodProps } from './app-pod-props';
 import { ReleaseContext, standardLabels } from './context';
 
 /** uid/gid the image runs as (non-root, fixed by the Dockerfile). */
 export const APP_UID = 10001;
 export const CONTAINER_NAME = 'app';
+
+/** Pod annotations the chart sets: users' podAnnotations/commonAnnotations cannot replace them. */
+const CHART_POD_ANNOTATIONS = ['checksum/config', 'prometheus.io/scrape', 'prometheus.io/port', 'prometheus.io/path'];
 
 export function restrictedPodSecurityContext(uid: number) {
   return {
@@ -115,23 +118,23 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
     image: ctx.image,
     imagePullPolicy: props.imagePullPolicy,
     command: props.command,
-    envFrom: [{ configMapRef: { name: props.configMapName } }],
-    env,
+    envFrom: [{ configMapRef: { name: props.configMapName } }, ...spreadList(props.extras.envFrom as never[])],
+    env: [...env, ...spreadList(props.extras.env as IEnvVar[])],
     resources: props.resources,
     securityContext: restrictedContainerSecurityContext(),
-    volumeMounts: [TMP_MOUNT],
+    volumeMounts: [TMP_MOUNT, ...spreadList(props.extras.volumeMounts as never[])],
     ...(props.servesHttp ? { ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }], ...httpProbes() } : {}),
   };
   return {
     metadata: {
-      labels: { ...standardLabels(ctx, props.component), ...spread(props.podLabels) },
+      // podLabels win over commonLabels; each key is written once.
+      labels: { ...standardLabels(ctx, props.component, { common: false }), ...mergedMap([props.podLabels, ctx.commonLabels]) },
       annotations: {
         'checksum/config': props.configChecksum,
         'prometheus.io/scrape': when(scrape, 'true')!,
         'prometheus.io/port': when(scrape, String(HTTP_PORT))!,
         'prometheus.io/path': when(scrape, '/metrics')!,
-        ...spread(props.podAnnotations),
-        ...spread(ctx.commonAnnotations),
+        ...mergedMap([props.podAnnotations, ctx.commonAnnotations], CHART_POD_ANNOTATIONS),
       },
     },
     spec: {
@@ -144,11 +147,12 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
       terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
       securityContext: restrictedPodSecurityContext(APP_UID),
       imagePullSecrets: when(notEmpty(props.imagePullSecrets), props.imagePullSecrets),
+      initContainers: when(notEmpty(props.extras.initContainers), props.extras.initContainers as never),
       nodeSelector: when(notEmpty(props.scheduling.nodeSelector), props.scheduling.nodeSelector),
       tolerations: when(notEmpty(props.scheduling.tolerations), props.scheduling.tolerations as never),
       affinity: when(notEmpty(props.scheduling.affinity), props.scheduling.affinity),
-      containers: [container],
-      volumes: [TMP_VOLUME],
+      containers: [container, ...spreadList(props.extras.sidecars as IContainer[])],
+      volumes: [TMP_VOLUME, ...spreadList(props.extras.volumes as never[])],
     },
   };
 }

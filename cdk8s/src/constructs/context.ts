@@ -56,6 +56,19 @@ export function fullnameOf(config: KryptoVaultConfig, releaseName: string): stri
   return base.slice(0, 36).replace(/-+$/, '');
 }
 
+/**
+ * image.repository, with global.imageRegistry (a mirror) in place of its registry: the first
+ * path element when it names a host (has a dot or a port, or is localhost), as Docker reads it.
+ * The chart's `kryptovault.repository` helper does the same.
+ */
+export function repositoryOf(config: KryptoVaultConfig): string {
+  const registry = config.global.imageRegistry;
+  if (!registry) return config.image.repository;
+  const [first, ...rest] = config.image.repository.split('/');
+  const hasRegistry = rest.length > 0 && (first!.includes('.') || first!.includes(':') || first === 'localhost');
+  return `${registry}/${hasRegistry ? rest.join('/') : config.image.repository}`;
+}
+
 export function concreteContext(config: KryptoVaultConfig, release: ReleaseInfo): ReleaseContext {
   const fullname = fullnameOf(config, release.releaseName);
   const tag = config.image.tag || release.appVersion;
@@ -67,8 +80,8 @@ export function concreteContext(config: KryptoVaultConfig, release: ReleaseInfo)
     version: tag.replace(/\+/g, '_').slice(0, 63),
     // With a digest the digest pins the image; a tag given too stays readable in the reference.
     image: config.image.digest
-      ? `${config.image.repository}${config.image.tag ? `:${config.image.tag}` : ''}@${config.image.digest}`
-      : `${config.image.repository}:${tag}`,
+      ? `${repositoryOf(config)}${config.image.tag ? `:${config.image.tag}` : ''}@${config.image.digest}`
+      : `${repositoryOf(config)}:${tag}`,
     serviceAccountName: config.serviceAccount.create ? config.serviceAccount.name || fullname : config.serviceAccount.name,
     migrationServiceAccountName: config.serviceAccount.create ? `${fullname}-migrate` : config.serviceAccount.name,
     secretName: config.secrets.existingSecret || `${fullname}-secrets`,
@@ -114,14 +127,14 @@ export function releaseSelector(ctx: ReleaseContext): Record<string, string> {
   return { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': ctx.instance };
 }
 
-export function standardLabels(ctx: ReleaseContext, component: string): Record<string, string> {
+export function standardLabels(ctx: ReleaseContext, component: string, opts: { common?: boolean } = {}): Record<string, string> {
   return {
     ...selectorLabels(ctx, component),
     'app.kubernetes.io/version': ctx.version,
     'app.kubernetes.io/part-of': APP_NAME,
     'app.kubernetes.io/managed-by': ctx.managedBy,
     ...(ctx.chartLabel ? { 'helm.sh/chart': ctx.chartLabel } : {}),
-    ...spread(ctx.commonLabels),
+    ...(opts.common === false ? {} : spread(ctx.commonLabels)),
   };
 }
 

@@ -177,3 +177,27 @@ export function spreadList<T>(list: T[]): T[] {
   if (isDeferred(list)) return [`KVLSPREAD${register('spread', exprOf(list))}KV` as unknown as T];
   return list;
 }
+
+/**
+ * One map from several user maps, the first winning on a shared key, without `omitKeys`
+ * (keys the chart sets itself): spread into an object so no key is ever written twice
+ * (`podLabels` and `commonLabels` both naming `team`, `podAnnotations` naming `checksum/config`).
+ */
+export function mergedMap(maps: Array<Record<string, string>>, omitKeys: readonly string[] = []): Record<string, string> {
+  if (!maps.some(isDeferred)) {
+    const out: Record<string, string> = Object.assign({}, ...[...maps].reverse());
+    for (const key of omitKeys) delete out[key];
+    return out;
+  }
+  if (!maps.every(isDeferred)) throw new Error('mergedMap: mix of concrete and Helm maps');
+  const merged = `merge (dict) ${maps.map((m) => `(${exprOf(m)})`).join(' ')}`;
+  const expr = omitKeys.length > 0 ? `omit (${merged}) ${omitKeys.map((k) => JSON.stringify(k)).join(' ')}` : merged;
+  return spread(token<Record<string, string>>('block', expr));
+}
+
+/** Lists joined in order (global.imagePullSecrets then imagePullSecrets). */
+export function concatLists<T>(lists: T[][]): T[] {
+  if (!lists.some(isDeferred)) return lists.flat();
+  if (!lists.every(isDeferred)) throw new Error('concatLists: mix of concrete and Helm lists');
+  return token<T[]>('block', `concat ${lists.map((l) => `(${exprOf(l)})`).join(' ')}`);
+}

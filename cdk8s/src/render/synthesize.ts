@@ -146,6 +146,11 @@ export function synthesizeChart(): FileMap {
   files.set(`${dir}/templates/_helpers.tpl`, helpersTpl());
   files.set(`${dir}/templates/validate.yaml`, `{{- /* ${GENERATED_NOTICE} Renders nothing; fails on a broken rule. */ -}}\n{{- include "kryptovault.validate" . }}\n`);
   files.set(`${dir}/templates/NOTES.txt`, notesTxt());
+  // Users' own objects: each item rendered with tpl so strings may use the release's values.
+  files.set(
+    `${dir}/templates/extra-objects.yaml`,
+    `{{- /* ${GENERATED_NOTICE} */ -}}\n{{- range .Values.extraObjects }}\n---\n{{ tpl (toYaml .) $ }}\n{{- end }}\n`,
+  );
   files.set(`${dir}/Chart.yaml`, chartYaml());
   files.set(`${dir}/values.yaml`, renderValuesYaml(configSchema, defaultConfig(), `# ${GENERATED_NOTICE}\n# Every key is checked by values.schema.json; see docs/kubernetes.md.\n\n`));
   files.set(`${dir}/values.schema.json`, renderValuesSchema(configSchema));

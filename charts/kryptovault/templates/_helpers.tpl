@@ -21,13 +21,27 @@
 {{- .Values.image.tag | default .Chart.AppVersion | replace "+" "_" | trunc 63 -}}
 {{- end }}
 
+{{- define "kryptovault.repository" -}}
+{{- $repo := .Values.image.repository -}}
+{{- with (.Values.global | default dict).imageRegistry -}}
+{{- $parts := splitList "/" $repo -}}
+{{- $first := first $parts -}}
+{{- if and (gt (len $parts) 1) (or (contains "." $first) (contains ":" $first) (eq $first "localhost")) -}}
+{{- $repo = join "/" (rest $parts) -}}
+{{- end -}}
+{{- $repo = printf "%s/%s" . $repo -}}
+{{- end -}}
+{{- $repo -}}
+{{- end }}
+
 {{- define "kryptovault.image" -}}
+{{- $repo := include "kryptovault.repository" . -}}
 {{- if and .Values.image.digest .Values.image.tag -}}
-{{- printf "%s:%s@%s" .Values.image.repository .Values.image.tag .Values.image.digest -}}
+{{- printf "%s:%s@%s" $repo .Values.image.tag .Values.image.digest -}}
 {{- else if .Values.image.digest -}}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- printf "%s@%s" $repo .Values.image.digest -}}
 {{- else -}}
-{{- printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion) -}}
+{{- printf "%s:%s" $repo (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
 {{- end }}
 
