@@ -10,7 +10,7 @@ import { ASSET_CODES } from './config/assets';
 import { PUBLIC_API_PATHS } from './config/public-paths';
 import { configSchema, HTTP_PORT, KryptoVaultConfig } from './config/values';
 import { AppConfig } from './constructs/app-config';
-import type { AppPodProps, SecretEnvRef } from './constructs/app-pod-props';
+import type { AppPodProps, SchedulingProps, SecretEnvRef } from './constructs/app-pod-props';
 import { alertRuleGroups } from './constructs/alert-rules';
 import { BackgroundWorker } from './constructs/background-worker';
 import { ReleaseContext, selectorLabels } from './constructs/context';
@@ -23,7 +23,7 @@ import type { AlertRulesProps } from './constructs/monitoring-props';
 import { ReleaseNetworkPolicy } from './constructs/network-policy';
 import { AppServiceAccount } from './constructs/service-account';
 import { WebService } from './constructs/web-service';
-import { asString, concatLists, derive, joinWhere, not, when } from './helm/expr';
+import { asString, concatLists, derive, joinWhere, not, orDefault, when } from './helm/expr';
 
 export const MAIN_CONFIG_TEMPLATE = 'configmap.yaml';
 
@@ -46,6 +46,22 @@ export interface KryptoVaultChartProps {
 }
 
 /** Non-secret settings: one ConfigMap read by every pod (envFrom). */
+function topLevelScheduling(c: KryptoVaultConfig): SchedulingProps {
+  return { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity, topologySpreadConstraints: c.topologySpreadConstraints, priorityClassName: c.priorityClassName };
+}
+
+/** A component's scheduling, each empty field falling back to the top-level one. */
+function componentScheduling(c: KryptoVaultConfig, own: SchedulingProps): SchedulingProps {
+  const top = topLevelScheduling(c);
+  return {
+    nodeSelector: orDefault(own.nodeSelector, top.nodeSelector, 'block'),
+    tolerations: orDefault(own.tolerations, top.tolerations, 'block'),
+    affinity: orDefault(own.affinity, top.affinity, 'block'),
+    topologySpreadConstraints: orDefault(own.topologySpreadConstraints, top.topologySpreadConstraints, 'block'),
+    priorityClassName: orDefault(own.priorityClassName, top.priorityClassName, 'str'),
+  };
+}
+
 /** The migration reads only the database settings (DATABASE_URL comes from the Secret). */
 export function migrationConfigData(c: KryptoVaultConfig): Record<string, string> {
   return Object.fromEntries(Object.entries(appConfigData(c)).filter(([key]) => key === 'NODE_ENV' || key.startsWith('DATABASE_')));
@@ -142,7 +158,7 @@ export class KryptoVaultChart extends Chart {
       imagePullSecrets: concatLists([c.global.imagePullSecrets, c.imagePullSecrets]),
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: c.gracefulShutdown.terminationGracePeriodSeconds,
-      scheduling: { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity },
+      scheduling: topLevelScheduling(c),
       podLabels: c.podLabels,
       podAnnotations: c.podAnnotations,
       extras: { env: c.extraEnv, envFrom: c.extraEnvFrom, volumes: c.extraVolumes, volumeMounts: c.extraVolumeMounts, initContainers: c.initContainers, sidecars: c.sidecars },
@@ -155,6 +171,7 @@ export class KryptoVaultChart extends Chart {
       context: ctx,
       name: name('api'),
       pod: pod('api', COMMANDS.api, c.api.resources, {
+        scheduling: componentScheduling(c, c.api.scheduling),
         servesHttp: true,
         restartPolicy: 'Always',
         env: { RUN_SCHEDULED_JOBS: asString(c.runScheduledJobs) },
@@ -183,7 +200,7 @@ export class KryptoVaultChart extends Chart {
         backoffLimit: cfg.backoffLimit,
         successfulJobsHistoryLimit: cfg.successfulJobsHistoryLimit,
         failedJobsHistoryLimit: cfg.failedJobsHistoryLimit,
-        pod: pod(component, command, cfg.resources),
+        pod: pod(component, command, cfg.resources, { scheduling: componentScheduling(c, cfg.scheduling) }),
       });
     }
 
@@ -192,7 +209,7 @@ export class KryptoVaultChart extends Chart {
       name: name('automation'),
       enabled: c.automation.enabled,
       replicas: c.automation.replicaCount,
-      pod: pod('automation', COMMANDS.automation, c.automation.resources, { servesHttp: true, restartPolicy: 'Always' }),
+      pod: pod('automation', COMMANDS.automation, c.automation.resources, { servesHttp: true, restartPolicy: 'Always', scheduling: componentScheduling(c, c.automation.scheduling) }),
     });
 
     new MigrationJob(this, 'Migration', {
@@ -206,7 +223,7 @@ export class KryptoVaultChart extends Chart {
       createServiceAccount: c.serviceAccount.create,
       serviceAccountAnnotations: c.serviceAccount.annotations,
       pod: {
-        ...pod('migrate', COMMANDS.migrate, c.migration.resources),
+        ...pod('migrate', COMMANDS.migrate, c.migration.resources, { scheduling: componentScheduling(c, c.migration.scheduling) }),
         serviceAccountName: ctx.migrationServiceAccountName,
         // The migration needs only the database.
         secretEnv: [{ name: 'DATABASE_URL', key: c.secrets.keys.DATABASE_URL, optional: false }],
@@ -255,7 +272,7 @@ export class KryptoVaultChart extends Chart {
       imagePullPolicy: c.image.pullPolicy,
       resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
       imagePullSecrets: concatLists([c.global.imagePullSecrets, c.imagePullSecrets]),
-      scheduling: { nodeSelector: c.nodeSelector, tolerations: c.tolerations, affinity: c.affinity },
+      scheduling: topLevelScheduling(c),
     });
 
     if (props.devStack) {

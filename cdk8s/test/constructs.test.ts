@@ -30,7 +30,7 @@ const pod = (over: Partial<AppPodProps> = {}): AppPodProps => ({
   imagePullSecrets: [],
   restartPolicy: 'Always',
   terminationGracePeriodSeconds: 45,
-  scheduling: { nodeSelector: {}, tolerations: [], affinity: {} },
+  scheduling: { nodeSelector: {}, tolerations: [], affinity: {}, topologySpreadConstraints: [], priorityClassName: '' },
   podLabels: {},
   podAnnotations: {},
   scrapeAnnotations: true,

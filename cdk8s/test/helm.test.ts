@@ -175,6 +175,35 @@ describe('rendering details', () => {
     expect(dep.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test('scheduling per component, each empty field falling back to the top-level one', () => {
+    const antiAffinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/component': 'api' } } } }] } };
+    const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/component': 'api' } } }];
+    const values = {
+      nodeSelector: { pool: 'general' },
+      priorityClassName: 'kv-normal',
+      api: { scheduling: { affinity: antiAffinity, topologySpreadConstraints: spread, priorityClassName: 'kv-critical' } },
+      depositMonitor: { scheduling: { nodeSelector: { pool: 'batch' }, tolerations: [{ key: 'batch', operator: 'Exists', effect: 'NoSchedule' }] } },
+    };
+    const objs = helmTemplate({ release: 'rel', values });
+    const spec = (kind: string, name: string) => {
+      const o = objs.find((x) => x.kind === kind && x.metadata.name === `rel-kryptovault-${name}`)!;
+      return kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+    };
+    expect(spec('Deployment', 'api')).toMatchObject({ affinity: antiAffinity, topologySpreadConstraints: spread, priorityClassName: 'kv-critical', nodeSelector: { pool: 'general' } });
+    expect(spec('CronJob', 'deposit-monitor')).toMatchObject({ nodeSelector: { pool: 'batch' }, tolerations: values.depositMonitor.scheduling.tolerations, priorityClassName: 'kv-normal' });
+    // The API's anti-affinity stays on the API.
+    for (const [kind, name] of [['CronJob', 'deposit-monitor'], ['CronJob', 'earnings'], ['Job', 'migrate'], ['Deployment', 'automation']] as const) {
+      expect(spec(kind, name).affinity).toBeUndefined();
+      expect(spec(kind, name).topologySpreadConstraints).toBeUndefined();
+    }
+    expect(spec('CronJob', 'earnings').nodeSelector).toEqual({ pool: 'general' });
+  });
+
+  test('replicaCount 0 scales the API down (with the PDB off)', () => {
+    const dep = helmTemplate({ values: { api: { replicaCount: 0, pdb: { enabled: false } } } }).find((o) => o.kind === 'Deployment')!;
+    expect(dep.spec.replicas).toBe(0);
+  });
+
   test('helm test pod checks /readyz through the Service', () => {
     const pod = find('Pod', 'rel-kryptovault-test');
     expect(pod.metadata.annotations['helm.sh/hook']).toBe('test');

@@ -26,6 +26,8 @@ const DECIMAL_PATTERN = '^[0-9]{1,18}(\\.[0-9]{1,18})?$';
 /** A DECIMAL_PATTERN value of at most 50. */
 const PERCENT_PATTERN = '^(50(\\.0{1,18})?|[1-4]?[0-9](\\.[0-9]{1,18})?)$';
 
+const PRIORITY_CLASS_PATTERN = '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$';
+
 const PULL_SECRETS_SCHEMA = {
   type: 'array',
   items: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1 } } },
@@ -41,6 +43,16 @@ const userLabelMap = {
 /** 5-field cron (numbers, *, ranges, steps, lists) or a @macro. Field ranges are checked at synth time too. */
 export const CRON_PATTERN =
   '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)( ((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)){4})$';
+
+/** Per-component scheduling; an empty field falls back to the top-level one. */
+const scheduling = (what: string) =>
+  s.object(`Scheduling of the ${what} pods; an empty field uses the top-level one of the same name.`, {
+    nodeSelector: s.block<Record<string, string>>('Node selector.', {}, blockSchemas.stringMap),
+    tolerations: s.block<object[]>('Tolerations.', [], blockSchemas.objectList),
+    affinity: s.block<object>('Affinity (e.g. pod anti-affinity for the API only).', {}, blockSchemas.object),
+    topologySpreadConstraints: s.block<object[]>("Topology spread constraints (set their labelSelector, e.g. this component's app.kubernetes.io/component label).", [], blockSchemas.objectList),
+    priorityClassName: s.string('PriorityClass of the pods.', { default: '', pattern: PRIORITY_CLASS_PATTERN }),
+  });
 
 const cronJob = (what: string, d: {
   schedule: string;
@@ -71,6 +83,7 @@ const cronJob = (what: string, d: {
     successfulJobsHistoryLimit: s.int('Finished successful Jobs kept.', { default: 3, minimum: 0, maximum: 20 }),
     failedJobsHistoryLimit: s.int('Failed Jobs kept (for logs).', { default: 3, minimum: 0, maximum: 20 }),
     resources: resources('Requests and limits of the job container.', d.resources),
+    scheduling: scheduling(what),
   });
 
 export const configSchema = s.object('KryptoVault deployment configuration.', {
@@ -111,9 +124,11 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
   commonAnnotations: s.block<Record<string, string>>('Extra annotations on every object.', {}, blockSchemas.stringMap),
   podLabels: s.block<Record<string, string>>('Extra labels on every pod.', {}, userLabelMap),
   podAnnotations: s.block<Record<string, string>>('Extra annotations on every pod.', {}, blockSchemas.stringMap),
-  nodeSelector: s.block<Record<string, string>>('Node selector for every pod.', {}, blockSchemas.stringMap),
-  tolerations: s.block<object[]>('Tolerations for every pod.', [], blockSchemas.objectList),
-  affinity: s.block<object>('Affinity for every pod.', {}, blockSchemas.object),
+  nodeSelector: s.block<Record<string, string>>("Node selector of every pod whose component's scheduling.nodeSelector is empty.", {}, blockSchemas.stringMap),
+  tolerations: s.block<object[]>("Tolerations of every pod whose component's scheduling.tolerations is empty.", [], blockSchemas.objectList),
+  affinity: s.block<object>("Affinity of every pod whose component's scheduling.affinity is empty.", {}, blockSchemas.object),
+  topologySpreadConstraints: s.block<object[]>("Topology spread constraints of every pod whose component's are empty.", [], blockSchemas.objectList),
+  priorityClassName: s.string("PriorityClass of every pod whose component's is empty.", { default: '', pattern: PRIORITY_CLASS_PATTERN }),
   serviceAccount: s.object('The ServiceAccount the pods run as.', {
     create: s.bool('Create it (otherwise `name` must exist).', true),
     name: s.string('Its name (default: the release fullname).', { default: '', pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' }),
@@ -214,7 +229,8 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     serviceName: s.string('OTEL_SERVICE_NAME prefix; each workload appends its component (kryptovault-api).', { default: 'kryptovault', minLength: 1 }),
   }),
   api: s.object('The HTTP API Deployment.', {
-    replicaCount: s.int('Replicas when autoscaling is off.', { default: 2, minimum: 1, maximum: 100 }),
+    replicaCount: s.int('Replicas when autoscaling is off (0 scales the API down; then turn api.pdb off).', { default: 2, minimum: 0, maximum: 100 }),
+    scheduling: scheduling('API'),
     resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '768Mi' } }),
     autoscaling: s.object('HorizontalPodAutoscaler (replaces replicaCount).', {
       enabled: s.bool('Create the HPA.', false),
@@ -271,8 +287,9 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
   }),
   automation: s.object('The automation runner Deployment (paper-trading sessions).', {
     enabled: s.bool('Run it (node dist/workers/automation.js --watch: serves /healthz, /readyz and /metrics on port 3000).', true),
-    replicaCount: s.int('Replicas (work is claimed with database locks, so more than one is safe).', { default: 1, minimum: 1, maximum: 10 }),
+    replicaCount: s.int('Replicas (work is claimed with database locks, so more than one is safe; 0 pauses it).', { default: 1, minimum: 0, maximum: 10 }),
     resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
+    scheduling: scheduling('automation runner'),
   }),
   migration: s.object('The database migration Job (Helm pre-install/pre-upgrade hook).', {
     enabled: s.bool('Run migrations before install/upgrade.', true),
@@ -280,6 +297,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     activeDeadlineSeconds: s.int("Kill the migration after this long. Below helm's default --timeout (5m) so the Job's own failure is what helm reports; raise both together for long migrations.", { default: 270, minimum: 30 }),
     ttlSecondsAfterFinished: s.int('Delete the finished Job after this long.', { default: 3600, minimum: 0 }),
     resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } }),
+    scheduling: scheduling('migration'),
   }),
   networkPolicy: s.object('NetworkPolicy for all KryptoVault pods.', {
     enabled: s.bool('Create it.', false),

@@ -21,6 +21,8 @@ export interface PodExtras {
 }
 
 export interface SchedulingProps {
+  readonly topologySpreadConstraints: object[];
+  readonly priorityClassName: string;
   readonly nodeSelector: Record<string, string>;
   readonly tolerations: object[];
   readonly affinity: object;

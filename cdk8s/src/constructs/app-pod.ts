@@ -8,7 +8,7 @@ import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { HTTP_PORT, PROBES } from '../config/values';
 import { isDeferred, mergedMap, notEmpty, spreadList, when, whenItem } from '../helm/expr';
-import type { AppPodProps } from './app-pod-props';
+import type { AppPodProps, SchedulingProps } from './app-pod-props';
 import { ReleaseContext, standardLabels } from './context';
 
 /** uid/gid the image runs as (non-root, fixed by the Dockerfile). */
@@ -102,6 +102,17 @@ export function validateAppPodProps(props: AppPodProps): void {
   if (problems.length > 0) throw new Error(`${props.component} pod: ${problems.join('; ')}`);
 }
 
+/** Pod spec fields of a SchedulingProps, each left out when empty. */
+export function schedulingSpec(scheduling: SchedulingProps) {
+  return {
+    nodeSelector: when(notEmpty(scheduling.nodeSelector), scheduling.nodeSelector),
+    tolerations: when(notEmpty(scheduling.tolerations), scheduling.tolerations as never),
+    affinity: when(notEmpty(scheduling.affinity), scheduling.affinity),
+    topologySpreadConstraints: when(notEmpty(scheduling.topologySpreadConstraints), scheduling.topologySpreadConstraints as never),
+    priorityClassName: when(notEmpty(scheduling.priorityClassName), scheduling.priorityClassName),
+  };
+}
+
 export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTemplateSpec {
   validateAppPodProps(props);
   const scrape = props.servesHttp ? props.scrapeAnnotations : false;
@@ -148,9 +159,7 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
       securityContext: restrictedPodSecurityContext(APP_UID),
       imagePullSecrets: when(notEmpty(props.imagePullSecrets), props.imagePullSecrets),
       initContainers: when(notEmpty(props.extras.initContainers), props.extras.initContainers as never),
-      nodeSelector: when(notEmpty(props.scheduling.nodeSelector), props.scheduling.nodeSelector),
-      tolerations: when(notEmpty(props.scheduling.tolerations), props.scheduling.tolerations as never),
-      affinity: when(notEmpty(props.scheduling.affinity), props.scheduling.affinity),
+      ...schedulingSpec(props.scheduling),
       containers: [container, ...spreadList(props.extras.sidecars as IContainer[])],
       volumes: [TMP_VOLUME, ...spreadList(props.extras.volumes as never[])],
     },

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IPod } from 'kubernetes-models/v1/Pod';
-import { APP_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT, TMP_VOLUME } from './app-pod';
+import { APP_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, schedulingSpec, TMP_MOUNT, TMP_VOLUME } from './app-pod';
 import { notEmpty, when } from '../helm/expr';
 import { objectMeta } from './context';
 import type { HelmTestProps } from './helm-test-props';
@@ -32,9 +32,7 @@ export class HelmTest extends Construct {
         enableServiceLinks: false,
         securityContext: restrictedPodSecurityContext(APP_UID),
         imagePullSecrets: when(notEmpty(props.imagePullSecrets), props.imagePullSecrets),
-        nodeSelector: when(notEmpty(props.scheduling.nodeSelector), props.scheduling.nodeSelector),
-        tolerations: when(notEmpty(props.scheduling.tolerations), props.scheduling.tolerations as never),
-        affinity: when(notEmpty(props.scheduling.affinity), props.scheduling.affinity),
+        ...schedulingSpec(props.scheduling),
         containers: [
           {
             name: 'readyz',

@@ -201,3 +201,10 @@ export function concatLists<T>(lists: T[][]): T[] {
   if (!lists.every(isDeferred)) throw new Error('concatLists: mix of concrete and Helm lists');
   return token<T[]>('block', `concat ${lists.map((l) => `(${exprOf(l)})`).join(' ')}`);
 }
+
+/** `value` unless it is empty, then `fallback` (a component's setting over the top-level one). */
+export function orDefault<T>(value: T, fallback: T, kind: TokenKind): T {
+  if (!isDeferred(value) && !isDeferred(fallback)) return notEmpty(value) ? value : fallback;
+  if (!isDeferred(value) || !isDeferred(fallback)) throw new Error('orDefault: mix of concrete and Helm values');
+  return token<T>(kind, `default (${exprOf(fallback)}) (${exprOf(value)})`);
+}
