@@ -23,7 +23,7 @@ import type { AlertRulesProps } from './constructs/monitoring-props';
 import { ReleaseNetworkPolicy } from './constructs/network-policy';
 import { AppServiceAccount } from './constructs/service-account';
 import { WebService } from './constructs/web-service';
-import { asString, concatLists, derive, joinWhere, not, orDefault, when } from './helm/expr';
+import { asString, concatLists, derive, joinWhere, not, orDefault, token, when } from './helm/expr';
 
 export const MAIN_CONFIG_TEMPLATE = 'configmap.yaml';
 
@@ -179,7 +179,7 @@ export class KryptoVaultChart extends Chart {
       replicas: when(not(c.api.autoscaling.enabled), c.api.replicaCount),
       autoscaling: c.api.autoscaling,
       disruptionBudget: c.api.pdb,
-      service: { type: c.api.service.type, port: c.api.service.port },
+      service: c.api.service,
       ingress: { ...c.api.ingress, paths: PUBLIC_API_PATHS },
     });
 
@@ -248,13 +248,19 @@ export class KryptoVaultChart extends Chart {
       interval: c.monitoring.serviceMonitor.interval,
       scrapeTimeout: c.monitoring.serviceMonitor.scrapeTimeout,
       labels: c.monitoring.serviceMonitor.labels,
+      namespace: c.monitoring.serviceMonitor.namespace,
+      relabelings: c.monitoring.serviceMonitor.relabelings,
+      metricRelabelings: c.monitoring.serviceMonitor.metricRelabelings,
     });
 
     const alertProps: AlertRulesProps = {
       context: ctx,
       name: ctx.fullname,
       enabled: c.monitoring.prometheusRule.enabled,
-      apiJob: api.serviceName,
+      // The ServiceMonitor's job label is the Service name; another scrape setup names its own.
+      apiJob: ctx.helm
+        ? token<string>('str', `default (printf "%s-api" (include "kryptovault.fullname" .)) (.Values.monitoring.prometheusRule.apiJob)`)
+        : c.monitoring.prometheusRule.apiJob || api.serviceName,
       depositMonitorCronJob: name('deposit-monitor'),
       otherCronJobs: [name('earnings'), name('housekeeping'), name('email-sender')],
       migrationJob: name('migrate'),

@@ -39,8 +39,8 @@ const pod = (over: Partial<AppPodProps> = {}): AppPodProps => ({
   ...over,
 });
 
-const service = { type: 'ClusterIP' as const, port: 80 };
-const hpa = { enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70 };
+const service = { type: 'ClusterIP' as const, port: 80, nodePort: 0, annotations: {}, labels: {}, loadBalancerSourceRanges: [], externalTrafficPolicy: 'Cluster' as const };
+const hpa = { enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizationPercentage: 70, targetMemoryUtilizationPercentage: 0, behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } };
 
 function webService(props: Partial<ConstructorParameters<typeof WebService>[2]>) {
   const chart = Testing.chart();

@@ -199,6 +199,36 @@ describe('rendering details', () => {
     expect(spec('CronJob', 'earnings').nodeSelector).toEqual({ pool: 'general' });
   });
 
+  test('Service, HPA and ServiceMonitor options: annotations, labels, nodePort, source ranges, traffic policy, memory target, behavior, relabelings, namespace', () => {
+    const values = {
+      api: {
+        service: { type: 'LoadBalancer', nodePort: 30080, annotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' }, labels: { exposure: 'public' }, loadBalancerSourceRanges: ['203.0.113.0/24'], externalTrafficPolicy: 'Local' },
+        autoscaling: { enabled: true, targetMemoryUtilizationPercentage: 80, behavior: { scaleUp: { stabilizationWindowSeconds: 0 } } },
+      },
+      monitoring: { serviceMonitor: { enabled: true, namespace: 'monitoring', relabelings: [{ targetLabel: 'team', replacement: 'payments' }], metricRelabelings: [{ action: 'drop', regex: 'nodejs_gc.*', sourceLabels: ['__name__'] }] } },
+    };
+    const objs = helmTemplate({ release: 'rel', namespace: 'apps', values });
+    const svc = objs.find((o) => o.kind === 'Service')!;
+    expect(svc.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' });
+    expect(svc.metadata.labels.exposure).toBe('public');
+    expect(svc.spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] });
+    expect(svc.spec.ports[0]).toMatchObject({ name: 'http', nodePort: 30080 });
+    expect(svc.spec.ports[1].nodePort).toBeUndefined();
+    const hpa = objs.find((o) => o.kind === 'HorizontalPodAutoscaler')!;
+    expect(hpa.spec.metrics.map((m: { resource: { name: string } }) => m.resource.name)).toEqual(['cpu', 'memory']);
+    // Helm merges maps with the defaults: scaleDown's window stays unless set to null.
+    expect(hpa.spec.behavior).toEqual({ scaleUp: { stabilizationWindowSeconds: 0 }, scaleDown: { stabilizationWindowSeconds: 300 } });
+    const sm = objs.find((o) => o.kind === 'ServiceMonitor')!;
+    expect(sm.metadata.namespace).toBe('monitoring');
+    expect(sm.spec.namespaceSelector.matchNames).toEqual(['apps']);
+    expect(sm.spec.endpoints[0]).toMatchObject({ relabelings: values.monitoring.serviceMonitor.relabelings, metricRelabelings: values.monitoring.serviceMonitor.metricRelabelings });
+    // ClusterIP (the default) gets none of the external-only fields.
+    const plain = helmTemplate({ values: { api: { service: { nodePort: 30080, externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] } } } }).find((o) => o.kind === 'Service')!;
+    expect(plain.spec.externalTrafficPolicy).toBeUndefined();
+    expect(plain.spec.loadBalancerSourceRanges).toBeUndefined();
+    expect(plain.spec.ports[0].nodePort).toBeUndefined();
+  });
+
   test('replicaCount 0 scales the API down (with the PDB off)', () => {
     const dep = helmTemplate({ values: { api: { replicaCount: 0, pdb: { enabled: false } } } }).find((o) => o.kind === 'Deployment')!;
     expect(dep.spec.replicas).toBe(0);

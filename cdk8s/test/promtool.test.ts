@@ -38,7 +38,8 @@ test('the PrometheusRule of k8s/production passes promtool and has every alert',
 
 test('the chart-rendered PrometheusRule passes promtool with custom thresholds', () => {
   const rule = helmTemplate({
-    values: { monitoring: { prometheusRule: { enabled: true, errorRatePercent: 2, p99LatencyMilliseconds: 750, depositMonitorStaleMinutes: 30 } } },
+    // Scraped by annotations, not a ServiceMonitor: the rules name the job that scrape config gives.
+    values: { monitoring: { prometheusRule: { enabled: true, apiJob: 'kubernetes-pods', errorRatePercent: 2, p99LatencyMilliseconds: 750, depositMonitorStaleMinutes: 30 } } },
   }).find((o) => o.kind === 'PrometheusRule')!;
   const r = checkRules(rule.spec);
   expect(r.status).toBe(0);
@@ -46,6 +47,8 @@ test('the chart-rendered PrometheusRule passes promtool with custom thresholds',
   expect(exprs).toContain('> 2\n');
   expect(exprs).toContain('> 750');
   expect(exprs).toContain('> 60 * 30');
+  expect(exprs).toContain('job="kubernetes-pods"');
+  expect(exprs).not.toContain('job="kryptovault-api"');
   // Prometheus' own templates survive Helm's.
   expect(rule.spec.groups[0].rules.find((x: { alert: string }) => x.alert === 'KryptoVaultJobFailed').annotations.description).toContain('{{ $labels.job_name }}');
 });

@@ -28,6 +28,12 @@ function durationSeconds(value: string): number {
 
 export const RULES: readonly Rule[] = [
   {
+    id: 'alerts-need-api-job',
+    message: 'monitoring.prometheusRule.enabled without monitoring.serviceMonitor.enabled: set monitoring.prometheusRule.apiJob to the job label your Prometheus gives the API pods, or the API alerts watch a job that does not exist',
+    broken: (c) => c.monitoring.prometheusRule.enabled && !c.monitoring.serviceMonitor.enabled && c.monitoring.prometheusRule.apiJob === '',
+    helm: 'and .Values.monitoring.prometheusRule.enabled (not .Values.monitoring.serviceMonitor.enabled) (empty .Values.monitoring.prometheusRule.apiJob)',
+  },
+  {
     id: 'service-port-not-metrics-port',
     message: `api.service.port must not be ${METRICS_SERVICE_PORT}: the Service exposes metrics on that port`,
     broken: (c) => c.api.service.port === METRICS_SERVICE_PORT,

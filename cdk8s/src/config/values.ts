@@ -237,6 +237,8 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       minReplicas: s.int('Minimum replicas.', { default: 2, minimum: 1, maximum: 100 }),
       maxReplicas: s.int('Maximum replicas.', { default: 6, minimum: 1, maximum: 100 }),
       targetCPUUtilizationPercentage: s.int('Average CPU utilisation target.', { default: 70, minimum: 10, maximum: 100 }),
+      targetMemoryUtilizationPercentage: s.int('Average memory utilisation target (0: memory does not scale the API).', { default: 0, minimum: 0, maximum: 100 }),
+      behavior: s.block<object>('HPA behavior (scaleUp/scaleDown policies); default: scale down after a 5-minute stabilisation window.', { scaleDown: { stabilizationWindowSeconds: 300 } }, blockSchemas.object),
     }),
     pdb: s.object('PodDisruptionBudget.', {
       enabled: s.bool('Create the PDB (needs at least 2 replicas).', true),
@@ -245,6 +247,11 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     service: s.object('The API Service.', {
       type: s.enum('Service type.', ['ClusterIP', 'NodePort', 'LoadBalancer'] as const, 'ClusterIP'),
       port: s.int(`Service port of the API (any but ${METRICS_SERVICE_PORT}, the Service's metrics port).`, { default: 80, minimum: 1, maximum: 65535 }),
+      nodePort: s.int('Node port of the http port with type NodePort or LoadBalancer (0: assigned by the cluster).', { default: 0, minimum: 0, maximum: 32767 }),
+      annotations: s.block<Record<string, string>>('Service annotations (cloud load balancer settings).', {}, blockSchemas.stringMap),
+      labels: s.block<Record<string, string>>('Extra Service labels.', {}, userLabelMap),
+      loadBalancerSourceRanges: s.block<string[]>('Client CIDRs a LoadBalancer Service admits (empty: any).', [], { type: 'array', items: { type: 'string' } }),
+      externalTrafficPolicy: s.enum('Cluster or Local (keeps client IPs, with TRUST_PROXY set accordingly); NodePort and LoadBalancer only.', ['Cluster', 'Local'] as const, 'Cluster'),
     }),
     ingress: s.object('Ingress for the API.', {
       enabled: s.bool('Create the Ingress.', false),
@@ -311,6 +318,9 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       interval: s.string('Scrape interval.', { default: '30s', pattern: '^[0-9]+(ms|s|m|h)$' }),
       scrapeTimeout: s.string('Scrape timeout.', { default: '10s', pattern: '^[0-9]+(ms|s|m|h)$' }),
       labels: s.block<Record<string, string>>('Labels your Prometheus selects ServiceMonitors by (e.g. release: kube-prometheus-stack).', {}, blockSchemas.stringMap),
+      namespace: s.string("Namespace of the ServiceMonitor (empty: the release's), e.g. the one your Prometheus watches.", { default: '', pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$' }),
+      relabelings: s.block<object[]>('Relabelings applied before the scrape.', [], blockSchemas.objectList),
+      metricRelabelings: s.block<object[]>('Relabelings applied to the scraped samples.', [], blockSchemas.objectList),
     }),
     prometheusRule: s.object('PrometheusRule with the alerts (Prometheus Operator CRD; the job-failure and pod-restart alerts need kube-state-metrics).', {
       enabled: s.bool('Create it.', false),
@@ -319,6 +329,10 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       p99LatencyMilliseconds: s.int('Alert when p99 latency exceeds this over 5 minutes.', { default: 1000, minimum: 10 }),
       depositMonitorStaleMinutes: s.int('Alert when no deposit-monitor pass succeeded for this long, or none ever did.', { default: 15, minimum: 2 }),
       podRestartsPerHour: s.int('Alert when a pod restarts more than this per hour.', { default: 3, minimum: 1 }),
+      apiJob: s.string("The `job` label your Prometheus gives the API's targets (empty: the ServiceMonitor's, which is the API Service's name). Set it when the API is scraped another way.", {
+        default: '',
+        pattern: '^[^"\\\\]*$',
+      }),
       runbookUrl: s.string("Each alert's runbook_url is this page plus #<alert name in lower case> (the sections of docs/runbook.md).", {
         default: 'https://github.com/kryptovault/kryptovault/blob/main/docs/runbook.md',
         pattern: '^https?://.+',

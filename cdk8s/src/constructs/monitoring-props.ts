@@ -12,6 +12,10 @@ export interface ServiceMonitorProps {
   readonly scrapeTimeout: string;
   /** Labels the Prometheus instance selects ServiceMonitors by. */
   readonly labels: Record<string, string>;
+  /** Where the ServiceMonitor lives (empty: with the release); it always selects the release's namespace. */
+  readonly namespace: string;
+  readonly relabelings: object[];
+  readonly metricRelabelings: object[];
 }
 
 export interface AlertThresholds {

@@ -1,7 +1,7 @@
 /** Prometheus Operator objects (CRDs, emitted as plain ApiObjects of monitoring.coreos.com/v1). */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { mayBeOn, spread } from '../helm/expr';
+import { mayBeOn, notEmpty, orDefault, spread, when } from '../helm/expr';
 import { renderOnlyWhen, renderOnlyWhenServed } from '../helm/object-options';
 import { alertRuleGroups } from './alert-rules';
 import { objectMeta, standardLabels } from './context';
@@ -18,11 +18,21 @@ export class KryptoVaultServiceMonitor extends Construct {
     const obj = new ApiObject(this, 'Resource', {
       apiVersion: MONITORING_API_VERSION,
       kind: 'ServiceMonitor',
-      metadata: { ...meta, labels: { ...standardLabels(ctx, 'metrics'), ...spread(props.labels) } },
+      metadata: { ...meta, namespace: orDefault(props.namespace, ctx.namespace, 'str'), labels: { ...standardLabels(ctx, 'metrics'), ...spread(props.labels) } },
       spec: {
         selector: { matchLabels: props.serviceSelector },
         namespaceSelector: { matchNames: [ctx.namespace] },
-        endpoints: [{ port: props.port, path: '/metrics', scheme: 'http', interval: props.interval, scrapeTimeout: props.scrapeTimeout }],
+        endpoints: [
+          {
+            port: props.port,
+            path: '/metrics',
+            scheme: 'http',
+            interval: props.interval,
+            scrapeTimeout: props.scrapeTimeout,
+            relabelings: when(notEmpty(props.relabelings), props.relabelings),
+            metricRelabelings: when(notEmpty(props.metricRelabelings), props.metricRelabelings),
+          },
+        ],
       },
     });
     renderOnlyWhen(obj, props.enabled);

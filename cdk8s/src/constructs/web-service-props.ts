@@ -8,6 +8,9 @@ export interface AutoscalingProps {
   readonly maxReplicas: number;
   /** Average CPU utilisation (percent of requests) the HPA aims for. */
   readonly targetCPUUtilizationPercentage: number;
+  /** 0: memory is not a metric. */
+  readonly targetMemoryUtilizationPercentage: number;
+  readonly behavior: object;
 }
 
 export interface DisruptionBudgetProps {
@@ -31,6 +34,11 @@ export interface ServiceProps {
   readonly type: 'ClusterIP' | 'NodePort' | 'LoadBalancer';
   /** Port of the API on the Service; the metrics port (METRICS_SERVICE_PORT) is exposed beside it. */
   readonly port: number;
+  readonly nodePort: number;
+  readonly annotations: Record<string, string>;
+  readonly labels: Record<string, string>;
+  readonly loadBalancerSourceRanges: string[];
+  readonly externalTrafficPolicy: 'Cluster' | 'Local';
 }
 
 /** An HTTP workload: Deployment + Service, optional Ingress, HPA and PDB. */

@@ -5,10 +5,10 @@ import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { METRICS_SERVICE_PORT } from '../config/values';
-import { isDeferred, mayBeOn, notEmpty, when } from '../helm/expr';
+import { and, equals, gt0, isDeferred, mayBeOn, mergedMap, notEmpty, or, when, whenItem } from '../helm/expr';
 import { renderOnlyWhen } from '../helm/object-options';
 import { appPodTemplate } from './app-pod';
-import { annotationsWith, objectMeta, selectorLabels } from './context';
+import { annotationsWith, objectMeta, selectorLabels, standardLabels } from './context';
 import { rollingDeployment } from './rolling-deployment';
 import type { WebServiceProps } from './web-service-props';
 
@@ -55,6 +55,9 @@ export class WebService extends Construct {
 
     new ApiObject(this, 'Deployment', rollingDeployment(ctx, props.name, component, appPodTemplate(ctx, props.pod), props.replicas) as never);
 
+    const svc = props.service;
+    const isLoadBalancer = equals(svc.type, 'LoadBalancer');
+    const externallyReachable = or(equals(svc.type, 'NodePort'), isLoadBalancer);
     // Scrape annotations live on the pods only: on the Service too, an annotation-based
     // Prometheus (pods + service endpoints jobs) would scrape every pod twice.
     const service: IService = {
@@ -62,13 +65,16 @@ export class WebService extends Construct {
       kind: 'Service',
       metadata: {
         ...objectMeta(ctx, props.name, component),
-        annotations: annotationsWith([ctx.commonAnnotations], {}),
+        labels: { ...standardLabels(ctx, component, { common: false }), ...mergedMap([svc.labels, ctx.commonLabels]) },
+        annotations: annotationsWith([svc.annotations, ctx.commonAnnotations], {}),
       },
       spec: {
-        type: props.service.type,
+        type: svc.type,
         selector: selectorLabels(ctx, component),
+        externalTrafficPolicy: when(externallyReachable, svc.externalTrafficPolicy),
+        loadBalancerSourceRanges: when(and(isLoadBalancer, notEmpty(svc.loadBalancerSourceRanges)), svc.loadBalancerSourceRanges),
         ports: [
-          { name: 'http', port: props.service.port, targetPort: 'http', protocol: 'TCP' },
+          { name: 'http', port: svc.port, targetPort: 'http', protocol: 'TCP', nodePort: when(and(externallyReachable, gt0(svc.nodePort)), svc.nodePort) },
           // Same container port under its own Service port and name (ServiceMonitors select it).
           { name: 'metrics', port: METRICS_SERVICE_PORT, targetPort: 'http', protocol: 'TCP' },
         ],
@@ -88,9 +94,12 @@ export class WebService extends Construct {
           maxReplicas: a.maxReplicas,
           metrics: [
             { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: a.targetCPUUtilizationPercentage } } },
+            ...whenItem(gt0(a.targetMemoryUtilizationPercentage), {
+              type: 'Resource' as const,
+              resource: { name: 'memory', target: { type: 'Utilization' as const, averageUtilization: a.targetMemoryUtilizationPercentage } },
+            }),
           ],
-          // Scale down slowly: bursts of deposits come in waves.
-          behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+          behavior: when(notEmpty(a.behavior), a.behavior as never),
         },
       };
       renderOnlyWhen(new ApiObject(this, 'Hpa', hpa as never), a.enabled);

@@ -208,3 +208,13 @@ export function orDefault<T>(value: T, fallback: T, kind: TokenKind): T {
   if (!isDeferred(value) || !isDeferred(fallback)) throw new Error('orDefault: mix of concrete and Helm values');
   return token<T>(kind, `default (${exprOf(fallback)}) (${exprOf(value)})`);
 }
+
+/** `value === literal` (an enum value). */
+export function equals(value: string, literal: string): boolean {
+  return isDeferred(value) ? token<boolean>('bool', `eq (${exprOf(value)}) ${JSON.stringify(literal)}`) : value === literal;
+}
+
+/** `value > 0` (0 meaning "off" or "let the cluster choose"). */
+export function gt0(value: number): boolean {
+  return isDeferred(value) ? token<boolean>('bool', `gt (int (${exprOf(value)})) 0`) : value > 0;
+}

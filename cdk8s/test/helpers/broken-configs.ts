@@ -6,6 +6,7 @@ import { ASSET_CODES, perAsset } from '../../src/config/assets';
 
 export const BROKEN_BY_RULE: Record<string, object> = {
   'service-port-not-metrics-port': { api: { service: { port: 9464 } } },
+  'alerts-need-api-job': { monitoring: { prometheusRule: { enabled: true }, serviceMonitor: { enabled: false } } },
   'pdb-needs-two-replicas': { api: { replicaCount: 1 } },
   'hpa-bounds': { api: { autoscaling: { enabled: true, minReplicas: 4, maxReplicas: 3 } } },
   'scheduled-jobs-single-runner': { runScheduledJobs: true },

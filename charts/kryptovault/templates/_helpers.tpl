@@ -73,6 +73,9 @@
 {{/* Cross-field rules (cdk8s/src/config/rules.ts): fail before anything reaches the cluster. */}}
 {{- define "kryptovault.validate" -}}
 {{- $problems := list }}
+{{- if and .Values.monitoring.prometheusRule.enabled (not .Values.monitoring.serviceMonitor.enabled) (empty .Values.monitoring.prometheusRule.apiJob) }}
+{{- $problems = append $problems "monitoring.prometheusRule.enabled without monitoring.serviceMonitor.enabled: set monitoring.prometheusRule.apiJob to the job label your Prometheus gives the API pods, or the API alerts watch a job that does not exist" }}
+{{- end }}
 {{- if eq (int .Values.api.service.port) 9464 }}
 {{- $problems = append $problems "api.service.port must not be 9464: the Service exposes metrics on that port" }}
 {{- end }}
