@@ -159,6 +159,8 @@ export class KryptoVaultChart extends Chart {
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: c.gracefulShutdown.terminationGracePeriodSeconds,
       scheduling: topLevelScheduling(c),
+      securityContexts: { pod: c.podSecurityContext, container: c.containerSecurityContext },
+      probes: c.probes,
       podLabels: c.podLabels,
       podAnnotations: c.podAnnotations,
       extras: { env: c.extraEnv, envFrom: c.extraEnvFrom, volumes: c.extraVolumes, volumeMounts: c.extraVolumeMounts, initContainers: c.initContainers, sidecars: c.sidecars },
@@ -177,6 +179,7 @@ export class KryptoVaultChart extends Chart {
         env: { RUN_SCHEDULED_JOBS: asString(c.runScheduledJobs) },
       }),
       replicas: when(not(c.api.autoscaling.enabled), c.api.replicaCount),
+      strategy: c.api.strategy,
       autoscaling: c.api.autoscaling,
       disruptionBudget: c.api.pdb,
       service: c.api.service,
@@ -209,6 +212,7 @@ export class KryptoVaultChart extends Chart {
       name: name('automation'),
       enabled: c.automation.enabled,
       replicas: c.automation.replicaCount,
+      strategy: c.automation.strategy,
       pod: pod('automation', COMMANDS.automation, c.automation.resources, { servesHttp: true, restartPolicy: 'Always', scheduling: componentScheduling(c, c.automation.scheduling) }),
     });
 
@@ -279,6 +283,7 @@ export class KryptoVaultChart extends Chart {
       resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '200m', memory: '128Mi' } },
       imagePullSecrets: concatLists([c.global.imagePullSecrets, c.imagePullSecrets]),
       scheduling: topLevelScheduling(c),
+      securityContexts: { pod: c.podSecurityContext, container: c.containerSecurityContext },
     });
 
     if (props.devStack) {

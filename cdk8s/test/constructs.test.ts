@@ -36,6 +36,8 @@ const pod = (over: Partial<AppPodProps> = {}): AppPodProps => ({
   scrapeAnnotations: true,
   automountToken: false,
   extras: { env: [], envFrom: [], volumes: [], volumeMounts: [], initContainers: [], sidecars: [] },
+  securityContexts: { pod: defaultConfig().podSecurityContext, container: defaultConfig().containerSecurityContext },
+  probes: defaultConfig().probes,
   ...over,
 });
 
@@ -44,7 +46,7 @@ const hpa = { enabled: true, minReplicas: 2, maxReplicas: 4, targetCPUUtilizatio
 
 function webService(props: Partial<ConstructorParameters<typeof WebService>[2]>) {
   const chart = Testing.chart();
-  new WebService(chart, 'api', { context: ctx, name: 'kv-api', pod: pod(), service, ...props });
+  new WebService(chart, 'api', { context: ctx, name: 'kv-api', pod: pod(), service, strategy: defaultConfig().api.strategy, ...props });
   return Testing.synth(chart);
 }
 
@@ -68,8 +70,9 @@ describe('WebService validation', () => {
   test('neither replicas nor autoscaling is rejected', () => {
     expect(() => webService({})).toThrow(/set replicas or enable autoscaling/);
   });
-  test('pods without limits are rejected', () => {
-    expect(() => webService({ replicas: 2, pod: pod({ resources: { requests: { cpu: '1', memory: '1Gi' } } as never }) })).toThrow(/requests and limits/);
+  test('pods without cpu and memory requests are rejected; limits are optional', () => {
+    expect(() => webService({ replicas: 2, pod: pod({ resources: { limits: { cpu: '1', memory: '1Gi' } } }) })).toThrow(/cpu and memory requests/);
+    expect(() => webService({ replicas: 2, pod: pod({ resources: { requests: { cpu: 2, memory: '1Gi' } } }) })).not.toThrow();
   });
   test('a valid service renders Deployment, Service, HPA and PDB with matching selectors', () => {
     const objs = webService({ autoscaling: hpa, disruptionBudget: { enabled: true, maxUnavailable: 1 } });

@@ -229,6 +229,25 @@ describe('rendering details', () => {
     expect(plain.spec.ports[0].nodePort).toBeUndefined();
   });
 
+  test('resources are free-form: limits optional, cpu as a number; bad quantities are refused', () => {
+    // Helm merges user maps into the defaults, so dropping the default limits takes an explicit null.
+    const dep = helmTemplate({ values: { api: { resources: { requests: { cpu: 2, memory: '1Gi' }, limits: null } } } }).find((o) => o.kind === 'Deployment')!;
+    expect(dep.spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: 2, memory: '1Gi' } });
+    const bad = helmTemplateRaw({ values: { api: { resources: { requests: { cpu: 'lots', memory: '1Gi' } } } } });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('api.resources.requests.cpu');
+  });
+
+  test('nameOverride renames objects and the name label consistently (selectors included), as in the plain manifests', () => {
+    const objs = helmTemplate({ release: 'rel', values: { nameOverride: 'vault' } });
+    const dep = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'rel-vault-api')!;
+    expect(dep.spec.selector.matchLabels['app.kubernetes.io/name']).toBe('vault');
+    expect(dep.spec.template.metadata.labels['app.kubernetes.io/name']).toBe('vault');
+    expect(objs.find((o) => o.kind === 'Service')!.spec.selector['app.kubernetes.io/name']).toBe('vault');
+    const config = withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), { nameOverride: 'vault' });
+    expect(concreteContext(config, { releaseName: 'rel', namespace: 'x', appVersion: '0.1.0' })).toMatchObject({ name: 'vault', fullname: 'rel-vault' });
+  });
+
   test('replicaCount 0 scales the API down (with the PDB off)', () => {
     const dep = helmTemplate({ values: { api: { replicaCount: 0, pdb: { enabled: false } } } }).find((o) => o.kind === 'Deployment')!;
     expect(dep.spec.replicas).toBe(0);
@@ -322,8 +341,6 @@ describe('wrong values fail with the schema message', () => {
     ['an invalid cron schedule', { earnings: { schedule: 'every day' } }, /earnings\.schedule|Does not match pattern/],
     ['a bad pull policy', { image: { pullPolicy: 'Sometimes' } }, /pullPolicy/],
     ['a boolean as string', { api: { autoscaling: { enabled: 'true' } } }, /enabled/],
-    // Helm merges user maps into the defaults, so removing limits takes an explicit null.
-    ['resources without limits', { api: { resources: { limits: null } } }, /limits/],
     ['a CPU quantity with a typo', { api: { resources: { limits: { cpu: '1 core' } } } }, /cpu/],
     ['a chart-owned label', { commonLabels: { 'app.kubernetes.io/name': 'x' } }, /commonLabels/],
     ['an amount as a number', { assets: { BTC: { minDeposit: 0.5 } } }, /minDeposit/],

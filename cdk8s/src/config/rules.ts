@@ -6,7 +6,7 @@
  */
 import { ASSET_CODES } from './assets';
 import { checkAgainstSchema } from './schema-dsl';
-import { configSchema, KryptoVaultConfig, METRICS_SERVICE_PORT, PROBES } from './values';
+import { configSchema, KryptoVaultConfig, METRICS_SERVICE_PORT } from './values';
 
 export interface Rule {
   readonly id: string;
@@ -61,9 +61,9 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'shutdown-delay-exceeds-readiness-period',
-    message: `gracefulShutdown.shutdownDelaySeconds must be greater than the readiness probe period (${PROBES.readinessPeriodSeconds}s) so endpoints drop the pod before the server closes`,
-    broken: (c) => c.gracefulShutdown.shutdownDelaySeconds <= PROBES.readinessPeriodSeconds,
-    helm: `le (int .Values.gracefulShutdown.shutdownDelaySeconds) ${PROBES.readinessPeriodSeconds}`,
+    message: 'gracefulShutdown.shutdownDelaySeconds must be greater than probes.readiness.periodSeconds so endpoints drop the pod before the server closes',
+    broken: (c) => c.gracefulShutdown.shutdownDelaySeconds <= c.probes.readiness.periodSeconds,
+    helm: 'le (int .Values.gracefulShutdown.shutdownDelaySeconds) (int .Values.probes.readiness.periodSeconds)',
   },
   {
     id: 'grace-period-covers-shutdown',

@@ -90,10 +90,10 @@ export const blockSchemas = {
   stringMap: { type: 'object', additionalProperties: { type: 'string' } },
   objectList: { type: 'array', items: { type: 'object' } },
   object: { type: 'object' },
+  // Free-form like Kubernetes: limits optional, quantities as strings ("500m") or numbers (2).
   resources: {
     type: 'object',
     additionalProperties: false,
-    required: ['requests', 'limits'],
     properties: {
       requests: { $ref: '#/definitions/resourceList' },
       limits: { $ref: '#/definitions/resourceList' },
@@ -106,12 +106,10 @@ export const schemaDefinitions: JsonSchema = {
   resourceList: {
     type: 'object',
     additionalProperties: false,
-    required: ['cpu', 'memory'],
     properties: {
-      // Quantities as strings so `500m` and `1` mean what they say in Kubernetes.
-      cpu: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$' },
-      memory: { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$' },
-      'ephemeral-storage': { type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$' },
+      cpu: { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$' }, { type: 'number', exclusiveMinimum: 0 }] },
+      memory: { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$' }, { type: 'integer', exclusiveMinimum: 0 }] },
+      'ephemeral-storage': { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$' }, { type: 'integer', exclusiveMinimum: 0 }] },
     },
   },
 };

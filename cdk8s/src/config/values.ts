@@ -7,9 +7,10 @@ import { perAsset } from './assets';
 import { blockSchemas, defaults, Infer, s } from './schema-dsl';
 
 /** Kubernetes resource requests/limits (quantities as strings). */
+type Quantity = string | number;
 export interface Resources {
-  requests: { cpu: string; memory: string; 'ephemeral-storage'?: string };
-  limits: { cpu: string; memory: string; 'ephemeral-storage'?: string };
+  requests?: { cpu?: Quantity; memory?: Quantity; 'ephemeral-storage'?: Quantity };
+  limits?: { cpu?: Quantity; memory?: Quantity; 'ephemeral-storage'?: Quantity };
 }
 
 const resources = (description: string, def: Resources) =>
@@ -25,6 +26,17 @@ export const METRICS_SERVICE_PORT = 9464;
 const DECIMAL_PATTERN = '^[0-9]{1,18}(\\.[0-9]{1,18})?$';
 /** A DECIMAL_PATTERN value of at most 50. */
 const PERCENT_PATTERN = '^(50(\\.0{1,18})?|[1-4]?[0-9](\\.[0-9]{1,18})?)$';
+
+/** Default probe timings (values under `probes`; the shutdown rule reads the readiness period). */
+export const PROBES = {
+  readinessPeriodSeconds: 5,
+  livenessPeriodSeconds: 10,
+  startupPeriodSeconds: 5,
+  startupFailureThreshold: 24,
+} as const;
+
+/** uid/gid the image runs as (non-root, fixed by the Dockerfile). */
+export const APP_UID = 10001;
 
 const PRIORITY_CLASS_PATTERN = '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$';
 
@@ -43,6 +55,15 @@ const userLabelMap = {
 /** 5-field cron (numbers, *, ranges, steps, lists) or a @macro. Field ranges are checked at synth time too. */
 export const CRON_PATTERN =
   '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)( ((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)){4})$';
+
+const probe = (what: string, d: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
+  s.object(`The ${what} probe.`, {
+    periodSeconds: s.int('Seconds between probes.', { default: d.periodSeconds, minimum: 1, maximum: 300 }),
+    timeoutSeconds: s.int('Seconds before a probe times out.', { default: d.timeoutSeconds, minimum: 1, maximum: 60 }),
+    failureThreshold: s.int('Failures in a row that count.', { default: d.failureThreshold, minimum: 1, maximum: 100 }),
+  });
+
+const DEFAULT_STRATEGY = { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } };
 
 /** Per-component scheduling; an empty field falls back to the top-level one. */
 const scheduling = (what: string) =>
@@ -87,6 +108,11 @@ const cronJob = (what: string, d: {
   });
 
 export const configSchema = s.object('KryptoVault deployment configuration.', {
+  nameOverride: s.string('The app.kubernetes.io/name label and the name part of object names (default: kryptovault). Changing it on an installed release changes immutable selectors: uninstall first.', {
+    default: '',
+    pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
+    maxLength: 30,
+  }),
   fullnameOverride: s.string('Base name of every object (default: release name + "-kryptovault", or the release name when it contains "kryptovault"). Max 36 characters so suffixed names stay valid.', {
     default: '',
     pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$',
@@ -129,6 +155,21 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
   affinity: s.block<object>("Affinity of every pod whose component's scheduling.affinity is empty.", {}, blockSchemas.object),
   topologySpreadConstraints: s.block<object[]>("Topology spread constraints of every pod whose component's are empty.", [], blockSchemas.objectList),
   priorityClassName: s.string("PriorityClass of every pod whose component's is empty.", { default: '', pattern: PRIORITY_CLASS_PATTERN }),
+  podSecurityContext: s.block<object>(
+    'Pod securityContext of every pod (restricted Pod Security Standard by default). Helm merges your map with it: on OpenShift, which assigns its own uid, set runAsUser, runAsGroup and fsGroup to null.',
+    { runAsNonRoot: true, runAsUser: APP_UID, runAsGroup: APP_UID, fsGroup: APP_UID, seccompProfile: { type: 'RuntimeDefault' } },
+    blockSchemas.object,
+  ),
+  containerSecurityContext: s.block<object>(
+    'Container securityContext of every app container (restricted by default).',
+    { allowPrivilegeEscalation: false, privileged: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+    blockSchemas.object,
+  ),
+  probes: s.object('HTTP probes of the pods that serve HTTP (API, automation runner); paths and port are fixed.', {
+    startup: probe('startup (/healthz; liveness waits for it)', { periodSeconds: PROBES.startupPeriodSeconds, timeoutSeconds: 2, failureThreshold: PROBES.startupFailureThreshold }),
+    liveness: probe('liveness (/healthz: the process only, never the database)', { periodSeconds: PROBES.livenessPeriodSeconds, timeoutSeconds: 2, failureThreshold: 3 }),
+    readiness: probe('readiness (/readyz: database and migrations)', { periodSeconds: PROBES.readinessPeriodSeconds, timeoutSeconds: 2, failureThreshold: 2 }),
+  }),
   serviceAccount: s.object('The ServiceAccount the pods run as.', {
     create: s.bool('Create it (otherwise `name` must exist).', true),
     name: s.string('Its name (default: the release fullname).', { default: '', pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$' }),
@@ -231,6 +272,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
   api: s.object('The HTTP API Deployment.', {
     replicaCount: s.int('Replicas when autoscaling is off (0 scales the API down; then turn api.pdb off).', { default: 2, minimum: 0, maximum: 100 }),
     scheduling: scheduling('API'),
+    strategy: s.block<object>('Deployment strategy (default: one extra pod at a time, never one fewer).', DEFAULT_STRATEGY, blockSchemas.object),
     resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '768Mi' } }),
     autoscaling: s.object('HorizontalPodAutoscaler (replaces replicaCount).', {
       enabled: s.bool('Create the HPA.', false),
@@ -297,6 +339,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     replicaCount: s.int('Replicas (work is claimed with database locks, so more than one is safe; 0 pauses it).', { default: 1, minimum: 0, maximum: 10 }),
     resources: resources('Requests and limits.', { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } }),
     scheduling: scheduling('automation runner'),
+    strategy: s.block<object>('Deployment strategy.', DEFAULT_STRATEGY, blockSchemas.object),
   }),
   migration: s.object('The database migration Job (Helm pre-install/pre-upgrade hook).', {
     enabled: s.bool('Run migrations before install/upgrade.', true),
@@ -344,14 +387,6 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
 export type KryptoVaultConfig = Infer<typeof configSchema>;
 
 export const defaultConfig = (): KryptoVaultConfig => defaults(configSchema);
-
-/** Fixed probe timings (not values: they are part of the shutdown contract checked below). */
-export const PROBES = {
-  readinessPeriodSeconds: 5,
-  livenessPeriodSeconds: 10,
-  startupPeriodSeconds: 5,
-  startupFailureThreshold: 24,
-} as const;
 
 export const HTTP_PORT = 3000;
 

@@ -11,6 +11,24 @@ export interface SecretEnvRef {
 }
 
 /** Scheduling knobs shared by every pod. */
+export interface ProbeTiming {
+  readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
+}
+
+export interface ProbeSettings {
+  readonly startup: ProbeTiming;
+  readonly liveness: ProbeTiming;
+  readonly readiness: ProbeTiming;
+}
+
+/** Pod and container securityContext (values `podSecurityContext`, `containerSecurityContext`). */
+export interface SecurityContexts {
+  readonly pod: object;
+  readonly container: object;
+}
+
 export interface PodExtras {
   readonly env: object[];
   readonly envFrom: object[];
@@ -63,6 +81,9 @@ export interface AppPodProps {
   readonly scheduling: SchedulingProps;
   readonly podLabels: Record<string, string>;
   readonly podAnnotations: Record<string, string>;
+  readonly securityContexts: SecurityContexts;
+  /** Timings of the HTTP probes (pods that serve HTTP only). */
+  readonly probes: ProbeSettings;
   /** The users' escape hatches (extraEnv, extraEnvFrom, extraVolumes, ...). */
   readonly extras: PodExtras;
   /** Add prometheus.io/* annotations (only for pods that serve /metrics). */

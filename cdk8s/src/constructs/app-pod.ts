@@ -6,13 +6,11 @@
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
-import { HTTP_PORT, PROBES } from '../config/values';
+import { HTTP_PORT } from '../config/values';
 import { isDeferred, mergedMap, notEmpty, spreadList, when, whenItem } from '../helm/expr';
-import type { AppPodProps, SchedulingProps } from './app-pod-props';
+import type { AppPodProps, ProbeSettings, SchedulingProps } from './app-pod-props';
 import { ReleaseContext, standardLabels } from './context';
 
-/** uid/gid the image runs as (non-root, fixed by the Dockerfile). */
-export const APP_UID = 10001;
 export const CONTAINER_NAME = 'app';
 
 /** Pod annotations the chart sets: users' podAnnotations/commonAnnotations cannot replace them. */
@@ -43,30 +41,14 @@ export function restrictedContainerSecurityContext() {
 export const TMP_VOLUME = { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } };
 export const TMP_MOUNT = { name: 'tmp', mountPath: '/tmp' };
 
-export function httpProbes() {
+export function httpProbes(probes: ProbeSettings) {
   const get = (path: string) => ({ path, port: 'http', scheme: 'HTTP' as const });
   return {
-    // Startup: up to 2 minutes to boot before liveness starts counting.
-    startupProbe: {
-      httpGet: get('/healthz'),
-      periodSeconds: PROBES.startupPeriodSeconds,
-      timeoutSeconds: 2,
-      failureThreshold: PROBES.startupFailureThreshold,
-    },
+    // Startup: by default up to 2 minutes to boot before liveness starts counting.
+    startupProbe: { httpGet: get('/healthz'), ...probes.startup },
     // Liveness looks at the process only, never the database: a database outage must not restart every pod.
-    livenessProbe: {
-      httpGet: get('/healthz'),
-      periodSeconds: PROBES.livenessPeriodSeconds,
-      timeoutSeconds: 2,
-      failureThreshold: 3,
-    },
-    readinessProbe: {
-      httpGet: get('/readyz'),
-      periodSeconds: PROBES.readinessPeriodSeconds,
-      timeoutSeconds: 2,
-      failureThreshold: 2,
-      successThreshold: 1,
-    },
+    livenessProbe: { httpGet: get('/healthz'), ...probes.liveness },
+    readinessProbe: { httpGet: get('/readyz'), ...probes.readiness, successThreshold: 1 },
   };
 }
 
@@ -89,12 +71,10 @@ export function telemetryEnv(ctx: ReleaseContext, serviceName: string): IEnvVar[
 export function validateAppPodProps(props: AppPodProps): void {
   const problems: string[] = [];
   if (props.command.length === 0) problems.push('command must not be empty');
+  // Limits are optional (as in Kubernetes); a pod without any request would be BestEffort.
   const r = props.resources as unknown;
-  if (!isDeferred(r)) {
-    const res = props.resources;
-    if (!res?.requests?.cpu || !res?.requests?.memory || !res?.limits?.cpu || !res?.limits?.memory) {
-      problems.push('resources need requests and limits for cpu and memory');
-    }
+  if (!isDeferred(r) && (!props.resources?.requests?.cpu || !props.resources?.requests?.memory)) {
+    problems.push('resources need cpu and memory requests');
   }
   if (!isDeferred(props.terminationGracePeriodSeconds) && props.terminationGracePeriodSeconds < 1) {
     problems.push('terminationGracePeriodSeconds must be positive');
@@ -132,9 +112,9 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
     envFrom: [{ configMapRef: { name: props.configMapName } }, ...spreadList(props.extras.envFrom as never[])],
     env: [...env, ...spreadList(props.extras.env as IEnvVar[])],
     resources: props.resources,
-    securityContext: restrictedContainerSecurityContext(),
+    securityContext: props.securityContexts.container,
     volumeMounts: [TMP_MOUNT, ...spreadList(props.extras.volumeMounts as never[])],
-    ...(props.servesHttp ? { ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }], ...httpProbes() } : {}),
+    ...(props.servesHttp ? { ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }], ...httpProbes(props.probes) } : {}),
   };
   return {
     metadata: {
@@ -156,7 +136,7 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
       enableServiceLinks: false,
       restartPolicy: props.restartPolicy,
       terminationGracePeriodSeconds: props.terminationGracePeriodSeconds,
-      securityContext: restrictedPodSecurityContext(APP_UID),
+      securityContext: props.securityContexts.pod,
       imagePullSecrets: when(notEmpty(props.imagePullSecrets), props.imagePullSecrets),
       initContainers: when(notEmpty(props.extras.initContainers), props.extras.initContainers as never),
       ...schedulingSpec(props.scheduling),

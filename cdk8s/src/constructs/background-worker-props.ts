@@ -8,6 +8,8 @@ export interface BackgroundWorkerProps {
   /** Create it only when this holds. */
   readonly enabled: boolean;
   readonly replicas: number;
+  /** Deployment strategy (values `automation.strategy`). */
+  readonly strategy: object;
   /** The worker must serve /healthz and /readyz (servesHttp): probes are not optional. */
   readonly pod: AppPodProps;
 }

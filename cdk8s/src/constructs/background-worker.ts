@@ -18,7 +18,7 @@ export class BackgroundWorker extends Construct {
     const obj = new ApiObject(
       this,
       'Deployment',
-      rollingDeployment(ctx, props.name, props.pod.component, appPodTemplate(ctx, props.pod), props.replicas) as never,
+      rollingDeployment(ctx, props.name, props.pod.component, appPodTemplate(ctx, props.pod), props.replicas, props.strategy) as never,
     );
     renderOnlyWhen(obj, props.enabled);
   }

@@ -14,6 +14,8 @@ export const APP_NAME = 'kryptovault';
 export const CHART_NAME = 'kryptovault';
 
 export interface ReleaseContext {
+  /** app.kubernetes.io/name (nameOverride, default kryptovault). */
+  readonly name: string;
   /** Base of every object name (<= 36 chars so suffixed names stay valid for CronJobs). */
   readonly fullname: string;
   /** Namespace every namespaced object is written to. */
@@ -48,11 +50,8 @@ export interface ReleaseInfo {
 
 /** Same rule as the `kryptovault.fullname` helper. */
 export function fullnameOf(config: KryptoVaultConfig, releaseName: string): string {
-  const base = config.fullnameOverride
-    ? config.fullnameOverride
-    : releaseName.includes(CHART_NAME)
-      ? releaseName
-      : `${releaseName}-${CHART_NAME}`;
+  const name = config.nameOverride || CHART_NAME;
+  const base = config.fullnameOverride ? config.fullnameOverride : releaseName.includes(name) ? releaseName : `${releaseName}-${name}`;
   return base.slice(0, 36).replace(/-+$/, '');
 }
 
@@ -73,6 +72,7 @@ export function concreteContext(config: KryptoVaultConfig, release: ReleaseInfo)
   const fullname = fullnameOf(config, release.releaseName);
   const tag = config.image.tag || release.appVersion;
   return {
+    name: config.nameOverride || APP_NAME,
     fullname,
     namespace: release.namespace,
     instance: release.releaseName,
@@ -96,6 +96,7 @@ const include = (name: string) => token<string>('str', `include "kryptovault.${n
 
 export function helmContext(config: KryptoVaultConfig): ReleaseContext {
   return {
+    name: include('name'),
     fullname: include('fullname'),
     namespace: token<string>('str', '.Release.Namespace'),
     instance: token<string>('str', '.Release.Name'),
@@ -116,7 +117,7 @@ export function helmContext(config: KryptoVaultConfig): ReleaseContext {
 /** Minimal, immutable selector labels. */
 export function selectorLabels(ctx: ReleaseContext, component: string): Record<string, string> {
   return {
-    'app.kubernetes.io/name': APP_NAME,
+    'app.kubernetes.io/name': ctx.name,
     'app.kubernetes.io/instance': ctx.instance,
     'app.kubernetes.io/component': component,
   };
@@ -124,7 +125,7 @@ export function selectorLabels(ctx: ReleaseContext, component: string): Record<s
 
 /** Selector of every pod of the release (NetworkPolicy). */
 export function releaseSelector(ctx: ReleaseContext): Record<string, string> {
-  return { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/instance': ctx.instance };
+  return { 'app.kubernetes.io/name': ctx.name, 'app.kubernetes.io/instance': ctx.instance };
 }
 
 export function standardLabels(ctx: ReleaseContext, component: string, opts: { common?: boolean } = {}): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { ReleaseContext } from './context';
-import type { SchedulingProps } from './app-pod-props';
+import type { SchedulingProps, SecurityContexts } from './app-pod-props';
 import type { Resources } from '../config/values';
 
 /** The `helm test` pod: asks /readyz through the Service. */
@@ -13,4 +13,5 @@ export interface HelmTestProps {
   /** Like every pod of the release: a private registry and tainted nodes apply to the test too. */
   readonly imagePullSecrets: Array<{ name: string }>;
   readonly scheduling: SchedulingProps;
+  readonly securityContexts: SecurityContexts;
 }

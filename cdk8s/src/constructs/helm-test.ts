@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { IPod } from 'kubernetes-models/v1/Pod';
-import { APP_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext, schedulingSpec, TMP_MOUNT, TMP_VOLUME } from './app-pod';
+import { schedulingSpec, TMP_MOUNT, TMP_VOLUME } from './app-pod';
 import { notEmpty, when } from '../helm/expr';
 import { objectMeta } from './context';
 import type { HelmTestProps } from './helm-test-props';
@@ -30,7 +30,7 @@ export class HelmTest extends Construct {
         restartPolicy: 'Never',
         automountServiceAccountToken: false,
         enableServiceLinks: false,
-        securityContext: restrictedPodSecurityContext(APP_UID),
+        securityContext: props.securityContexts.pod,
         imagePullSecrets: when(notEmpty(props.imagePullSecrets), props.imagePullSecrets),
         ...schedulingSpec(props.scheduling),
         containers: [
@@ -40,7 +40,7 @@ export class HelmTest extends Construct {
             imagePullPolicy: props.imagePullPolicy,
             command: ['node', '-e', script],
             resources: props.resources,
-            securityContext: restrictedContainerSecurityContext(),
+            securityContext: props.securityContexts.container,
             volumeMounts: [TMP_MOUNT],
           },
         ],

@@ -9,6 +9,7 @@ export function rollingDeployment(
   component: string,
   template: IPodTemplateSpec,
   replicas: number | undefined,
+  strategy: object,
 ): IDeployment {
   return {
     apiVersion: 'apps/v1',
@@ -21,7 +22,7 @@ export function rollingDeployment(
       progressDeadlineSeconds: 600,
       // Selectors are immutable: only name/instance/component, never version or user labels.
       selector: { matchLabels: selectorLabels(ctx, component) },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      strategy: strategy as never,
       template,
     },
   };

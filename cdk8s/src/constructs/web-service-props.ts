@@ -52,6 +52,8 @@ export interface WebServiceProps {
    * Deployment and the HPA fight over `spec.replicas` (rejected at synth time).
    */
   readonly replicas?: number;
+  /** Deployment strategy (values `api.strategy`). */
+  readonly strategy: object;
   readonly autoscaling?: AutoscalingProps;
   /** Needs at least 2 replicas (rejected at synth time otherwise). */
   readonly disruptionBudget?: DisruptionBudgetProps;

@@ -53,7 +53,7 @@ export class WebService extends Construct {
     const component = props.pod.component;
     this.serviceName = props.name;
 
-    new ApiObject(this, 'Deployment', rollingDeployment(ctx, props.name, component, appPodTemplate(ctx, props.pod), props.replicas) as never);
+    new ApiObject(this, 'Deployment', rollingDeployment(ctx, props.name, component, appPodTemplate(ctx, props.pod), props.replicas, props.strategy) as never);
 
     const svc = props.service;
     const isLoadBalancer = equals(svc.type, 'LoadBalancer');

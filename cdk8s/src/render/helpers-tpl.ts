@@ -10,14 +10,19 @@ export function helpersTpl(): string {
   return `{{/* ${GENERATED_NOTICE} */}}
 
 {{/* Base name of every object; at most 36 characters so suffixed names stay valid. */}}
+{{- define "kryptovault.name" -}}
+{{- .Values.nameOverride | default "kryptovault" -}}
+{{- end }}
+
 {{- define "kryptovault.fullname" -}}
+{{- $name := include "kryptovault.name" . -}}
 {{- $base := "" -}}
 {{- if .Values.fullnameOverride -}}
 {{- $base = .Values.fullnameOverride -}}
-{{- else if contains "kryptovault" .Release.Name -}}
+{{- else if contains $name .Release.Name -}}
 {{- $base = .Release.Name -}}
 {{- else -}}
-{{- $base = printf "%s-kryptovault" .Release.Name -}}
+{{- $base = printf "%s-%s" .Release.Name $name -}}
 {{- end -}}
 {{- regexReplaceAll "-+$" ($base | trunc 36) "" -}}
 {{- end }}
