@@ -51,3 +51,33 @@ describe('Ingress of the rendered chart', () => {
     expect(apiPaths.filter((p) => !routedBy(ingress, p))).toEqual([]);
   });
 });
+
+describe('Ingress with several hosts and TLS entries', () => {
+  const values = { api: { ingress: { enabled: true, host: 'api.example.com', extraHosts: ['api.example.org', '*.kv.example.net'], extraTls: [{ hosts: ['legacy.example.com'], secretName: 'legacy-tls' }] } } };
+  const ingress = helmTemplate({ release: 'rel', values }).find((o) => o.kind === 'Ingress')!;
+
+  test('every host routes exactly the same API paths, never /metrics', () => {
+    const byHost = Object.fromEntries(ingress.spec.rules.map((r: any) => [r.host, r.http.paths]));
+    expect(Object.keys(byHost)).toEqual(['api.example.com', 'api.example.org', '*.kv.example.net']);
+    expect(byHost['api.example.org']).toEqual(byHost['api.example.com']);
+    expect(byHost['*.kv.example.net']).toEqual(byHost['api.example.com']);
+    expect(['/metrics', '/docs', '/readyz'].filter((p) => routedBy(ingress, p))).toEqual([]);
+  });
+
+  test('the chart certificate covers every host; extra TLS entries follow', () => {
+    expect(ingress.spec.tls).toEqual([
+      { hosts: ['api.example.com', 'api.example.org', '*.kv.example.net'], secretName: 'rel-kryptovault-tls' },
+      { hosts: ['legacy.example.com'], secretName: 'legacy-tls' },
+    ]);
+  });
+
+  test('the plain manifests build the same Ingress from the same values', () => {
+    const { configObjects } = require('../src/render/synthesize');
+    const { defaultConfig } = require('../src/config/values');
+    const { productionExampleSettings, withOverrides } = require('../src/config/variants');
+    const config = withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), values);
+    const plain = configObjects(config, { releaseName: 'rel', namespace: 'default' }).find((o: K8sObject) => o.kind === 'Ingress');
+    expect(plain.spec.rules).toEqual(ingress.spec.rules);
+    expect(plain.spec.tls).toEqual(ingress.spec.tls);
+  });
+});

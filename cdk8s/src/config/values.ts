@@ -299,6 +299,14 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       enabled: s.bool('Create the Ingress.', false),
       className: s.string('IngressClass name (empty: the cluster default).', { default: '' }),
       host: s.string('Public host name.', { default: 'api.kryptovault.example', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' }),
+      extraHosts: s.block<string[]>('More host names serving the same API paths (they share tls.secretName when TLS is on).', [], {
+        type: 'array',
+        items: { type: 'string', pattern: '^(\\*\\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' },
+      }),
+      extraTls: s.block<object[]>('More TLS entries ({hosts, secretName}), e.g. a host with its own certificate.', [], {
+        type: 'array',
+        items: { type: 'object', additionalProperties: false, required: ['hosts'], properties: { hosts: { type: 'array', items: { type: 'string' } }, secretName: { type: 'string' } } },
+      }),
       annotations: s.block<Record<string, string>>('Ingress annotations (controller settings, cert-manager issuer).', {}, blockSchemas.stringMap),
       tls: s.object('TLS on the Ingress.', {
         enabled: s.bool('Terminate TLS (strongly recommended: refresh cookies are Secure).', true),

@@ -24,6 +24,9 @@ export interface IngressProps {
   /** IngressClass; empty for the cluster default. */
   readonly className: string;
   readonly host: string;
+  /** More hosts with the same paths (and, with TLS on, the same certificate). */
+  readonly extraHosts: string[];
+  readonly extraTls: object[];
   readonly annotations: Record<string, string>;
   readonly tls: { readonly enabled: boolean; readonly secretName: string };
   /** Path prefixes routed to the API; nothing else (metrics, probes) is reachable through it. */

@@ -5,12 +5,12 @@ import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { METRICS_SERVICE_PORT } from '../config/values';
-import { and, equals, gt0, isDeferred, mayBeOn, mergedMap, notEmpty, or, when, whenItem } from '../helm/expr';
+import { and, equals, gt0, isDeferred, mayBeOn, mergedMap, notEmpty, or, spreadList, token, when, whenItem } from '../helm/expr';
 import { renderOnlyWhen } from '../helm/object-options';
 import { appPodTemplate } from './app-pod';
-import { annotationsWith, objectMeta, selectorLabels, standardLabels } from './context';
+import { annotationsWith, objectMeta, type ReleaseContext, selectorLabels, standardLabels } from './context';
 import { rollingDeployment } from './rolling-deployment';
-import type { WebServiceProps } from './web-service-props';
+import type { IngressProps, WebServiceProps } from './web-service-props';
 
 const concrete = (v: unknown): boolean => v !== undefined && !isDeferred(v);
 
@@ -43,6 +43,17 @@ export function validateWebServiceProps(props: WebServiceProps): void {
 }
 
 /** The API: Deployment, Service, and the optional Ingress, HPA and PDB. */
+/** One host's rule: the API paths (Prefix) to the Service's http port, nothing else. */
+export function ingressRule(host: string, service: string, paths: readonly string[]) {
+  return { host, http: { paths: paths.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: service, port: { name: 'http' } } } })) } };
+}
+
+/** Rules of ingress.extraHosts; in the chart the `kryptovault.extraIngressRules` helper builds the same. */
+function extraIngressRules(ctx: ReleaseContext, ing: IngressProps, service: string): object[] {
+  if (!isDeferred(ing.extraHosts)) return ing.extraHosts.map((host) => ingressRule(host, service, ing.paths));
+  return spreadList(token<object[]>('block', '(include "kryptovault.extraIngressRules" . | fromYamlArray)'));
+}
+
 export class WebService extends Construct {
   readonly serviceName: string;
 
@@ -129,15 +140,11 @@ export class WebService extends Construct {
         },
         spec: {
           ingressClassName: when(notEmpty(ing.className), ing.className),
-          tls: when(ing.tls.enabled, [{ hosts: [ing.host], secretName: ctx.tlsSecretName }]),
-          rules: [
-            {
-              host: ing.host,
-              http: {
-                paths: ing.paths.map((path) => ({ path, pathType: 'Prefix', backend: { service: { name: props.name, port: { name: 'http' } } } })),
-              },
-            },
-          ],
+          tls: when(or(ing.tls.enabled, notEmpty(ing.extraTls)), [
+            ...whenItem(ing.tls.enabled, { hosts: [ing.host, ...spreadList(ing.extraHosts)], secretName: ctx.tlsSecretName }),
+            ...spreadList(ing.extraTls as never[]),
+          ]),
+          rules: [ingressRule(ing.host, props.name, ing.paths), ...extraIngressRules(ctx, ing, props.name)],
         },
       };
       if (ingress.metadata!.annotations === undefined) delete ingress.metadata!.annotations;

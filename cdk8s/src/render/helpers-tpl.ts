@@ -1,3 +1,4 @@
+import { PUBLIC_API_PATHS } from '../config/public-paths';
 /**
  * `_helpers.tpl`: Go-template versions of the naming rules in constructs/context.ts and
  * the cross-field rules of config/rules.ts. The parity test renders both and compares.
@@ -33,6 +34,20 @@ export function helpersTpl(): string {
 
 {{- define "kryptovault.version" -}}
 {{- .Values.image.tag | default .Chart.AppVersion | replace "+" "_" | trunc 63 -}}
+{{- end }}
+
+{{/* Rules of api.ingress.extraHosts: the API paths to the API Service, as for api.ingress.host. */}}
+{{- define "kryptovault.extraIngressRules" -}}
+{{- $service := printf "%s-api" (include "kryptovault.fullname" .) -}}
+{{- $paths := list -}}
+{{- range list ${PUBLIC_API_PATHS.map((p) => JSON.stringify(p)).join(' ')} -}}
+{{- $paths = append $paths (dict "path" . "pathType" "Prefix" "backend" (dict "service" (dict "name" $service "port" (dict "name" "http")))) -}}
+{{- end -}}
+{{- $rules := list -}}
+{{- range .Values.api.ingress.extraHosts -}}
+{{- $rules = append $rules (dict "host" . "http" (dict "paths" $paths)) -}}
+{{- end -}}
+{{- toYaml $rules -}}
 {{- end }}
 
 {{- define "kryptovault.repository" -}}

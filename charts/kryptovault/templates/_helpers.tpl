@@ -26,6 +26,20 @@
 {{- .Values.image.tag | default .Chart.AppVersion | replace "+" "_" | trunc 63 -}}
 {{- end }}
 
+{{/* Rules of api.ingress.extraHosts: the API paths to the API Service, as for api.ingress.host. */}}
+{{- define "kryptovault.extraIngressRules" -}}
+{{- $service := printf "%s-api" (include "kryptovault.fullname" .) -}}
+{{- $paths := list -}}
+{{- range list "/auth" "/profile" "/kyc" "/accounts" "/assets" "/deposits" "/withdrawals" "/plans" "/investments" "/notifications" "/automation" "/trades" "/admin" -}}
+{{- $paths = append $paths (dict "path" . "pathType" "Prefix" "backend" (dict "service" (dict "name" $service "port" (dict "name" "http")))) -}}
+{{- end -}}
+{{- $rules := list -}}
+{{- range .Values.api.ingress.extraHosts -}}
+{{- $rules = append $rules (dict "host" . "http" (dict "paths" $paths)) -}}
+{{- end -}}
+{{- toYaml $rules -}}
+{{- end }}
+
 {{- define "kryptovault.repository" -}}
 {{- $repo := .Values.image.repository -}}
 {{- with (.Values.global | default dict).imageRegistry -}}
