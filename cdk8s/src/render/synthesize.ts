@@ -15,16 +15,23 @@ import { token } from '../helm/expr';
 import { conditionOf, templateFileOf } from '../helm/object-options';
 import { KryptoVaultChart } from '../kryptovault-chart';
 import { GENERATED_NOTICE, helpersTpl } from './helpers-tpl';
+import { chartReadme } from './chart-readme';
 import { notesTxt } from './notes';
 import { renderValuesSchema, renderValuesYaml } from './values-yaml';
 import { toHelmTemplate, toPlainYaml } from './yaml';
 
-export const CHART_VERSION = '0.1.0';
 export const KUBE_VERSION = '>=1.28.0-0';
 
+const packageVersion = (file: string) => (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+
+/** The app's version: the root package.json (the image is built from it). */
 export function appVersion(): string {
-  const rootPkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string };
-  return rootPkg.version;
+  return packageVersion(path.resolve(__dirname, '..', '..', '..', 'package.json'));
+}
+
+/** The chart's own version: cdk8s/package.json, bumped when the chart changes (chart CI checks it). */
+export function chartVersion(): string {
+  return packageVersion(path.resolve(__dirname, '..', '..', 'package.json'));
 }
 
 export type FileMap = Map<string, string>;
@@ -154,6 +161,7 @@ export function synthesizeChart(): FileMap {
   files.set(`${dir}/Chart.yaml`, chartYaml());
   files.set(`${dir}/values.yaml`, renderValuesYaml(configSchema, defaultConfig(), `# ${GENERATED_NOTICE}\n# Every key is checked by values.schema.json; see docs/kubernetes.md.\n\n`));
   files.set(`${dir}/values.schema.json`, renderValuesSchema(configSchema));
+  files.set(`${dir}/README.md`, chartReadme(configSchema, { version: chartVersion(), appVersion: appVersion(), kubeVersion: KUBE_VERSION, header: `<!-- ${GENERATED_NOTICE} -->` }));
   files.set(`${dir}/.helmignore`, '# Patterns ignored when packaging\n.DS_Store\n*.swp\n*.bak\n*.tmp\n');
   for (const [name, values] of ciValues()) {
     files.set(`${dir}/ci/${name}-values.yaml`, `# ${GENERATED_NOTICE}\n${YAML.stringify(values, { lineWidth: 0, indentSeq: true, sortMapEntries: true })}`);
@@ -167,9 +175,13 @@ function chartYaml(): string {
     name: 'kryptovault',
     description: 'KryptoVault crypto savings backend: NestJS API, deposit-monitor and earnings CronJobs, automation runner, migration hook.',
     type: 'application',
-    version: CHART_VERSION,
+    version: chartVersion(),
     appVersion: appVersion(),
     kubeVersion: KUBE_VERSION,
+    home: 'https://github.com/kryptovault/kryptovault',
+    sources: ['https://github.com/kryptovault/kryptovault'],
+    icon: 'https://raw.githubusercontent.com/kryptovault/kryptovault/main/docs/img/kryptovault.svg',
+    maintainers: [{ name: 'KryptoVault platform team', email: 'platform@kryptovault.dev', url: 'https://github.com/kryptovault' }],
     keywords: ['kryptovault', 'nestjs', 'postgresql'],
     annotations: { 'kryptovault.dev/generated-by': 'cdk8s' },
   })}`;
