@@ -1,15 +1,22 @@
+/**
+ * The local-only companions of k8s/dev (PostgreSQL, OpenTelemetry collector, Prometheus and
+ * their dev Secret), written with cdk8s-plus-28: every value here is concrete, so plus's typed
+ * constructs (Cpu/Size resources, probes, volumes, the restricted security context) fit.
+ * The app's own workloads do not use plus; docs/kubernetes.md ("Where cdk8s-plus-28 is used")
+ * says why, and which JSON patches below cover what plus 2.5 cannot express.
+ */
 import { createHash } from 'node:crypto';
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import * as YAML from 'yaml';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from './app-pod';
 import { objectMeta, ReleaseContext } from './context';
+import type { DevStackProps } from './dev-stack-props';
 
 /** Dev companions are not KryptoVault pods: own app name, so release-wide selectors (NetworkPolicy) skip them. */
 function selectorLabels(ctx: ReleaseContext, component: string): Record<string, string> {
   return { 'app.kubernetes.io/name': component, 'app.kubernetes.io/instance': ctx.instance };
 }
-import type { DevStackProps } from './dev-stack-props';
 
 /** Marker every dev secret value carries, so nobody mistakes them for real ones (the policy test checks it). */
 export const DEV_SECRET_MARKER = 'dev-only-not-secret';
@@ -23,6 +30,68 @@ const POSTGRES_IMAGE = 'postgres:16.4-alpine';
 const OTEL_IMAGE = 'otel/opentelemetry-collector:0.111.0';
 const PROMETHEUS_IMAGE = 'prom/prometheus:v2.54.1';
 
+const POSTGRES_PORT = 5432;
+const OTLP_HTTP_PORT = 4318;
+const OTLP_GRPC_PORT = 4317;
+const OTEL_HEALTH_PORT = 13133;
+const PROMETHEUS_PORT = 9090;
+const PG_STORAGE = Size.gibibytes(1);
+
+/** The label plus puts on every pod template it renders (not removable through its API). */
+const PLUS_ADDRESS_LABEL = kplus.Pod.ADDRESS_LABEL;
+
+/** Restricted Pod Security Standard, container side (the first four are plus's defaults too, spelled out). */
+const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+
+/** Restricted Pod Security Standard, pod side; the pod-level seccompProfile is patched in (see restrictPodTemplate). */
+function restrictedPod(uid: number): kplus.PodSecurityContextProps {
+  return { ensureNonRoot: true, user: uid, group: uid, fsGroup: uid };
+}
+
+const s = (seconds: number) => Duration.seconds(seconds);
+
+/** Props every companion workload shares: own selector labels only, no API token, one replica. */
+function workloadProps(ctx: ReleaseContext, name: string, component: string, uid: number) {
+  return {
+    metadata: objectMeta(ctx, name, component),
+    replicas: 1,
+    // Select by our labels, not by plus's `cdk8s.io/metadata.addr` (selectors are immutable
+    // and the NetworkPolicy/skaffold/other tooling know the app.kubernetes.io ones).
+    select: false,
+    podMetadata: { labels: selectorLabels(ctx, component) },
+    securityContext: restrictedPod(uid),
+    automountServiceAccountToken: false,
+  };
+}
+
+/** Selects by our labels; patches in what plus cannot set on a pod template: pod-level seccompProfile, enableServiceLinks. */
+function restrictPodTemplate<T extends kplus.Workload>(ctx: ReleaseContext, component: string, workload: T): T {
+  workload.select(kplus.LabelSelector.of({ labels: selectorLabels(ctx, component) }));
+  ApiObject.of(workload).addJsonPatch(
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    JsonPatch.add('/spec/template/spec/enableServiceLinks', false),
+  );
+  return workload;
+}
+
+function devService(scope: Construct, id: string, ctx: ReleaseContext, name: string, component: string, ports: kplus.ServicePort[]): kplus.Service {
+  const service = new kplus.Service(scope, id, { metadata: objectMeta(ctx, name, component), ports });
+  for (const [key, value] of Object.entries(selectorLabels(ctx, component))) service.selectLabel(key, value);
+  return service;
+}
+
+const SMALL_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+};
+
 export class DevStack extends Construct {
   constructor(scope: Construct, id: string, props: DevStackProps) {
     super(scope, id);
@@ -31,13 +100,11 @@ export class DevStack extends Construct {
     const dbPassword = devValue('db');
 
     // --- Secret (dev only) ---
-    new ApiObject(this, 'Secret', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    const secret = new kplus.Secret(this, 'Secret', {
       metadata: objectMeta(ctx, props.secretName, 'dev-secrets'),
       type: 'Opaque',
       stringData: {
-        [props.secretKeys.DATABASE_URL]: `postgresql://kryptovault:${dbPassword}@${fullname}-postgres:5432/kryptovault?schema=public`,
+        [props.secretKeys.DATABASE_URL]: `postgresql://kryptovault:${dbPassword}@${fullname}-postgres:${POSTGRES_PORT}/kryptovault?schema=public`,
         [props.secretKeys.JWT_SECRET]: devValue('jwt'),
         [props.secretKeys.BLOCKCHAIN_VERIFIER_SECRET]: devValue('verifier'),
         POSTGRES_PASSWORD: dbPassword,
@@ -46,109 +113,92 @@ export class DevStack extends Construct {
 
     // --- PostgreSQL ---
     const pg = `${fullname}-postgres`;
-    new ApiObject(this, 'PostgresService', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: objectMeta(ctx, pg, 'postgres'),
-      spec: { selector: selectorLabels(ctx, 'postgres'), ports: [{ name: 'postgres', port: 5432, targetPort: 'postgres' }] },
-    });
-    const pgReady = { exec: { command: ['pg_isready', '-U', 'kryptovault', '-d', 'kryptovault', '-h', '127.0.0.1'] } };
-    new ApiObject(this, 'Postgres', {
-      apiVersion: 'apps/v1',
-      kind: 'StatefulSet',
-      metadata: objectMeta(ctx, pg, 'postgres'),
-      spec: {
-        serviceName: pg,
-        replicas: 1,
-        selector: { matchLabels: selectorLabels(ctx, 'postgres') },
-        template: {
-          metadata: { labels: selectorLabels(ctx, 'postgres') },
-          spec: {
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
-            terminationGracePeriodSeconds: 30,
-            securityContext: restrictedPodSecurityContext(70),
-            containers: [
-              {
-                name: 'postgres',
-                image: POSTGRES_IMAGE,
-                ports: [{ name: 'postgres', containerPort: 5432 }],
-                env: [
-                  { name: 'POSTGRES_USER', value: 'kryptovault' },
-                  { name: 'POSTGRES_DB', value: 'kryptovault' },
-                  { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-                  { name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: props.secretName, key: 'POSTGRES_PASSWORD' } } },
-                ],
-                resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-                securityContext: restrictedContainerSecurityContext(),
-                startupProbe: { ...pgReady, periodSeconds: 5, failureThreshold: 30 },
-                livenessProbe: { ...pgReady, periodSeconds: 10, failureThreshold: 6 },
-                readinessProbe: { ...pgReady, periodSeconds: 5 },
-                volumeMounts: [
-                  { name: 'data', mountPath: '/var/lib/postgresql/data' },
-                  { name: 'run', mountPath: '/var/run/postgresql' },
-                  { name: 'tmp', mountPath: '/tmp' },
-                ],
-              },
-            ],
-            volumes: [
-              { name: 'run', emptyDir: {} },
-              { name: 'tmp', emptyDir: {} },
-            ],
-          },
-        },
-        volumeClaimTemplates: [
-          {
-            metadata: { name: 'data' },
-            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-          },
-        ],
+    const pgService = devService(this, 'PostgresService', ctx, pg, 'postgres', [{ name: 'postgres', port: POSTGRES_PORT, targetPort: POSTGRES_PORT }]);
+    const postgres = restrictPodTemplate(ctx, 'postgres', new kplus.StatefulSet(this, 'Postgres', {
+      ...workloadProps(ctx, pg, 'postgres', 70),
+      service: pgService,
+      terminationGracePeriod: s(30),
+    }));
+    const pgReady = ['pg_isready', '-U', 'kryptovault', '-d', 'kryptovault', '-h', '127.0.0.1'];
+    postgres.addContainer({
+      name: 'postgres',
+      image: POSTGRES_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ name: 'postgres', number: POSTGRES_PORT }],
+      envVariables: {
+        POSTGRES_USER: kplus.EnvValue.fromValue('kryptovault'),
+        POSTGRES_DB: kplus.EnvValue.fromValue('kryptovault'),
+        PGDATA: kplus.EnvValue.fromValue('/var/lib/postgresql/data/pgdata'),
+        POSTGRES_PASSWORD: secret.envValue('POSTGRES_PASSWORD'),
       },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
+      },
+      securityContext: RESTRICTED_CONTAINER,
+      startup: kplus.Probe.fromCommand(pgReady, { periodSeconds: s(5), failureThreshold: 30 }),
+      liveness: kplus.Probe.fromCommand(pgReady, { periodSeconds: s(10), failureThreshold: 6 }),
+      readiness: kplus.Probe.fromCommand(pgReady, { periodSeconds: s(5) }),
+      volumeMounts: [
+        // `data` (first) is the volumeClaimTemplate, patched in below.
+        { volume: kplus.Volume.fromEmptyDir(postgres, 'RunVolume', 'run'), path: '/var/run/postgresql' },
+        { volume: kplus.Volume.fromEmptyDir(postgres, 'TmpVolume', 'tmp'), path: '/tmp' },
+      ],
     });
+    // plus 2.5 has no volumeClaimTemplates, and a mount needs a pod volume in its API. The patch
+    // applies before plus's own k8s conversion, so the template is written in plus's k8s types.
+    const dataClaim: kplus.k8s.KubePersistentVolumeClaimProps = {
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: kplus.k8s.Quantity.fromString(`${PG_STORAGE.toGibibytes()}Gi`) } } },
+    };
+    const dataMount: kplus.k8s.VolumeMount = { name: 'data', mountPath: '/var/lib/postgresql/data' };
+    ApiObject.of(postgres).addJsonPatch(
+      JsonPatch.add('/spec/template/spec/containers/0/volumeMounts/0', dataMount),
+      JsonPatch.add('/spec/volumeClaimTemplates', [dataClaim]),
+    );
+    // The StatefulSet makes its Service select plus's pod address label too; keep our selector only.
+    ApiObject.of(pgService).addJsonPatch(JsonPatch.remove(`/spec/selector/${PLUS_ADDRESS_LABEL.replace(/\//g, '~1')}`));
 
     // --- OpenTelemetry collector (logs spans to stdout) ---
     const otel = `${fullname}-otel-collector`;
     const otelConfig = {
-      receivers: { otlp: { protocols: { http: { endpoint: '0.0.0.0:4318' }, grpc: { endpoint: '0.0.0.0:4317' } } } },
+      receivers: { otlp: { protocols: { http: { endpoint: `0.0.0.0:${OTLP_HTTP_PORT}` }, grpc: { endpoint: `0.0.0.0:${OTLP_GRPC_PORT}` } } } },
       processors: { batch: {} },
       exporters: { debug: { verbosity: 'basic' } },
-      extensions: { health_check: { endpoint: '0.0.0.0:13133' } },
+      extensions: { health_check: { endpoint: `0.0.0.0:${OTEL_HEALTH_PORT}` } },
       service: { extensions: ['health_check'], pipelines: { traces: { receivers: ['otlp'], processors: ['batch'], exporters: ['debug'] } } },
     };
-    new ApiObject(this, 'OtelConfig', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    const otelConfigMap = new kplus.ConfigMap(this, 'OtelConfig', {
       metadata: objectMeta(ctx, otel, 'otel-collector'),
       data: { 'config.yaml': YAML.stringify(otelConfig, { sortMapEntries: true }) },
     });
-    const health = { httpGet: { path: '/', port: 13133 } };
-    new ApiObject(this, 'Otel', devDeployment(ctx, otel, 'otel-collector', {
+    const collector = restrictPodTemplate(ctx, 'otel-collector', new kplus.Deployment(this, 'Otel', workloadProps(ctx, otel, 'otel-collector', 10001)));
+    const health = (o: kplus.HttpGetProbeOptions) => kplus.Probe.fromHttpGet('/', { port: OTEL_HEALTH_PORT, ...o });
+    collector.addContainer({
       name: 'otel-collector',
       image: OTEL_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       args: ['--config=/conf/config.yaml'],
       ports: [
-        { name: 'otlp-http', containerPort: 4318 },
-        { name: 'otlp-grpc', containerPort: 4317 },
+        { name: 'otlp-http', number: OTLP_HTTP_PORT },
+        { name: 'otlp-grpc', number: OTLP_GRPC_PORT },
       ],
-      startupProbe: { ...health, periodSeconds: 5, failureThreshold: 24 },
-      livenessProbe: { ...health, periodSeconds: 10 },
-      readinessProbe: { ...health, periodSeconds: 5 },
-      volumeMounts: [{ name: 'conf', mountPath: '/conf', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
-    }, [{ name: 'conf', configMap: { name: otel } }, { name: 'tmp', emptyDir: {} }], 10001));
-    new ApiObject(this, 'OtelService', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: objectMeta(ctx, otel, 'otel-collector'),
-      spec: {
-        selector: selectorLabels(ctx, 'otel-collector'),
-        ports: [
-          { name: 'otlp-http', port: 4318, targetPort: 'otlp-http' },
-          { name: 'otlp-grpc', port: 4317, targetPort: 'otlp-grpc' },
-        ],
-      },
+      resources: SMALL_RESOURCES,
+      securityContext: RESTRICTED_CONTAINER,
+      startup: health({ periodSeconds: s(5), failureThreshold: 24 }),
+      liveness: health({ periodSeconds: s(10) }),
+      readiness: health({ periodSeconds: s(5) }),
+      volumeMounts: [
+        { volume: kplus.Volume.fromConfigMap(collector, 'ConfVolume', otelConfigMap, { name: 'conf' }), path: '/conf', readOnly: true },
+        { volume: kplus.Volume.fromEmptyDir(collector, 'TmpVolume', 'tmp'), path: '/tmp' },
+      ],
     });
+    devService(this, 'OtelService', ctx, otel, 'otel-collector', [
+      { name: 'otlp-http', port: OTLP_HTTP_PORT, targetPort: OTLP_HTTP_PORT },
+      { name: 'otlp-grpc', port: OTLP_GRPC_PORT, targetPort: OTLP_GRPC_PORT },
+    ]);
 
-    // --- Prometheus: discovers annotated Services of this namespace, loads the alert rules ---
+    // --- Prometheus: scrapes the `metrics` port of this namespace's Services, loads the alert rules ---
     const prom = `${fullname}-prometheus`;
     const promConfig = {
       global: { scrape_interval: '15s', evaluation_interval: '15s' },
@@ -157,10 +207,10 @@ export class DevStack extends Construct {
         {
           job_name: 'kubernetes-service-endpoints',
           kubernetes_sd_configs: [{ role: 'endpoints', namespaces: { names: [ctx.namespace] } }],
+          // Like the ServiceMonitor: the Service port named `metrics` (the Service carries no
+          // scrape annotations, so a pods job and this one never scrape a pod twice).
           relabel_configs: [
-            { source_labels: ['__meta_kubernetes_service_annotation_prometheus_io_scrape'], action: 'keep', regex: 'true' },
             { source_labels: ['__meta_kubernetes_endpoint_port_name'], action: 'keep', regex: 'metrics' },
-            { source_labels: ['__meta_kubernetes_service_annotation_prometheus_io_path'], action: 'replace', target_label: '__metrics_path__', regex: '(.+)' },
             // Same target labels as the Prometheus Operator, so the alert rules work unchanged.
             { source_labels: ['__meta_kubernetes_namespace'], target_label: 'namespace' },
             { source_labels: ['__meta_kubernetes_service_name'], target_label: 'job' },
@@ -170,97 +220,46 @@ export class DevStack extends Construct {
         },
       ],
     };
-    new ApiObject(this, 'PrometheusConfig', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    const promConfigMap = new kplus.ConfigMap(this, 'PrometheusConfig', {
       metadata: objectMeta(ctx, prom, 'prometheus'),
       data: {
         'prometheus.yml': YAML.stringify(promConfig, { sortMapEntries: true }),
         'rules.yaml': YAML.stringify({ groups: props.alertRules }, { sortMapEntries: true }),
       },
     });
-    new ApiObject(this, 'PrometheusServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    // Prometheus is the one dev pod that calls the API server (service discovery).
+    const promAccount = new kplus.ServiceAccount(this, 'PrometheusServiceAccount', {
       metadata: objectMeta(ctx, prom, 'prometheus'),
-      // Prometheus is the one dev pod that calls the API server (service discovery).
+      automountToken: true,
+    });
+    const promRole = new kplus.Role(this, 'PrometheusRole', {
+      metadata: objectMeta(ctx, prom, 'prometheus'),
+      rules: [{ verbs: ['get', 'list', 'watch'], resources: [kplus.ApiResource.SERVICES, kplus.ApiResource.ENDPOINTS, kplus.ApiResource.PODS] }],
+    });
+    new kplus.RoleBinding(this, 'PrometheusRoleBinding', { metadata: objectMeta(ctx, prom, 'prometheus'), role: promRole }).addSubjects(promAccount);
+    const prometheus = restrictPodTemplate(ctx, 'prometheus', new kplus.Deployment(this, 'Prometheus', {
+      ...workloadProps(ctx, prom, 'prometheus', 65534),
+      serviceAccount: promAccount,
       automountServiceAccountToken: true,
-    });
-    new ApiObject(this, 'PrometheusRole', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: objectMeta(ctx, prom, 'prometheus'),
-      rules: [{ apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] }],
-    });
-    new ApiObject(this, 'PrometheusRoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: objectMeta(ctx, prom, 'prometheus'),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: prom },
-      subjects: [{ kind: 'ServiceAccount', name: prom, namespace: ctx.namespace }],
-    });
-    const promHealth = (path: string) => ({ httpGet: { path, port: 'web' } });
-    const promDeployment = devDeployment(ctx, prom, 'prometheus', {
+    }));
+    const web = (path: string, o: kplus.HttpGetProbeOptions) => kplus.Probe.fromHttpGet(path, { port: PROMETHEUS_PORT, ...o });
+    prometheus.addContainer({
       name: 'prometheus',
       image: PROMETHEUS_IMAGE,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=1d'],
-      ports: [{ name: 'web', containerPort: 9090 }],
-      startupProbe: { ...promHealth('/-/ready'), periodSeconds: 5, failureThreshold: 24 },
-      livenessProbe: { ...promHealth('/-/healthy'), periodSeconds: 10 },
-      readinessProbe: { ...promHealth('/-/ready'), periodSeconds: 5 },
+      ports: [{ name: 'web', number: PROMETHEUS_PORT }],
+      resources: SMALL_RESOURCES,
+      securityContext: RESTRICTED_CONTAINER,
+      startup: web('/-/ready', { periodSeconds: s(5), failureThreshold: 24 }),
+      liveness: web('/-/healthy', { periodSeconds: s(10) }),
+      readiness: web('/-/ready', { periodSeconds: s(5) }),
       volumeMounts: [
-        { name: 'conf', mountPath: '/etc/prometheus', readOnly: true },
-        { name: 'data', mountPath: '/prometheus' },
-        { name: 'tmp', mountPath: '/tmp' },
+        { volume: kplus.Volume.fromConfigMap(prometheus, 'ConfVolume', promConfigMap, { name: 'conf' }), path: '/etc/prometheus', readOnly: true },
+        { volume: kplus.Volume.fromEmptyDir(prometheus, 'DataVolume', 'data', { sizeLimit: Size.gibibytes(1) }), path: '/prometheus' },
+        { volume: kplus.Volume.fromEmptyDir(prometheus, 'TmpVolume', 'tmp'), path: '/tmp' },
       ],
-    }, [
-      { name: 'conf', configMap: { name: prom } },
-      { name: 'data', emptyDir: { sizeLimit: '1Gi' } },
-      { name: 'tmp', emptyDir: {} },
-    ], 65534);
-    promDeployment.spec.template.spec.serviceAccountName = prom;
-    promDeployment.spec.template.spec.automountServiceAccountToken = true;
-    new ApiObject(this, 'Prometheus', promDeployment);
-    new ApiObject(this, 'PrometheusService', {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: objectMeta(ctx, prom, 'prometheus'),
-      spec: { selector: selectorLabels(ctx, 'prometheus'), ports: [{ name: 'web', port: 9090, targetPort: 'web' }] },
     });
+    devService(this, 'PrometheusService', ctx, prom, 'prometheus', [{ name: 'web', port: PROMETHEUS_PORT, targetPort: PROMETHEUS_PORT }]);
   }
-}
-
-function devDeployment(
-  ctx: DevStackProps['context'],
-  name: string,
-  component: string,
-  container: Record<string, unknown>,
-  volumes: object[],
-  uid: number,
-) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: objectMeta(ctx, name, component),
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: selectorLabels(ctx, component) },
-      template: {
-        metadata: { labels: selectorLabels(ctx, component) },
-        spec: {
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          securityContext: restrictedPodSecurityContext(uid),
-          containers: [
-            {
-              ...container,
-              resources: { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
-              securityContext: restrictedContainerSecurityContext(),
-            },
-          ],
-          volumes,
-        } as Record<string, unknown>,
-      },
-    },
-  };
 }
