@@ -79,14 +79,39 @@ export function configObjects(config: KryptoVaultConfig, release = { releaseName
   return sortObjects(new KryptoVaultChart(app, 'kryptovault', { config, context: ctx }).toJson());
 }
 
+/**
+ * Which file of k8s/<variant>/ an object goes to, so `kubectl apply -f k8s/<variant>/` works in
+ * file-name order and each part can be applied (or dry-run) on its own: the Namespace first
+ * (a server-side dry-run of the rest needs it to exist), then the dev companions, then the app.
+ */
+const MANIFEST_FILES: Array<{ file: string; what: string; holds: (o: Record<string, any>) => boolean }> = [
+  { file: '00-namespace.yaml', what: 'the Namespace (restricted Pod Security); apply it first', holds: (o) => o.kind === 'Namespace' },
+  {
+    file: '10-postgres.yaml',
+    what: 'dev only: the dev Secret and a throwaway PostgreSQL',
+    holds: (o) => ['dev-secrets', 'postgres'].includes(o.metadata?.labels?.['app.kubernetes.io/component']),
+  },
+  {
+    file: '20-observability.yaml',
+    what: 'dev only: an OpenTelemetry collector and a Prometheus loading the alert rules',
+    holds: (o) => ['otel-collector', 'prometheus'].includes(o.metadata?.labels?.['app.kubernetes.io/component']),
+  },
+  { file: 'kryptovault.yaml', what: 'KryptoVault itself', holds: () => true },
+];
+
 export function synthesizeManifests(): FileMap {
   const files: FileMap = new Map();
   for (const variant of VARIANTS()) {
-    const docs = variantObjects(variant).map(toPlainYaml);
-    files.set(
-      `k8s/${variant.name}/kryptovault.yaml`,
-      `# ${GENERATED_NOTICE}\n# ${variant.description}\n---\n${docs.join('---\n')}`,
-    );
+    let rest = variantObjects(variant);
+    for (const part of MANIFEST_FILES) {
+      const mine = rest.filter(part.holds);
+      rest = rest.filter((o) => !part.holds(o));
+      if (mine.length === 0) continue;
+      files.set(
+        `k8s/${variant.name}/${part.file}`,
+        `# ${GENERATED_NOTICE}\n# ${variant.description}\n# This file: ${part.what}.\n---\n${mine.map(toPlainYaml).join('---\n')}`,
+      );
+    }
   }
   files.set('k8s/README.md', manifestsReadme());
   return files;
@@ -102,7 +127,8 @@ function manifestsReadme(): string {
     '',
     ...VARIANTS().flatMap((v) => [`- \`${v.name}/kryptovault.yaml\`: ${v.description}`]),
     '',
-    'Apply with `kubectl apply -f k8s/<variant>/kryptovault.yaml`. The migration Job is a plain Job here:',
+    'Apply a variant with `kubectl apply -f k8s/<variant>/` (files apply in name order: the Namespace, then the dev companions, then',
+    '`kryptovault.yaml`). A server-side dry-run needs the Namespace to exist: apply `00-namespace.yaml` first. The migration Job is a plain Job here:',
     'Jobs are immutable, so delete the previous one first (`kubectl -n <ns> delete job kryptovault-migrate --ignore-not-found`).',
     'Pods report ready only once migrations are applied (`/readyz`). See docs/kubernetes.md.',
     '',
