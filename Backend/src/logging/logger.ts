@@ -101,8 +101,23 @@ function serializeRequest(req: { method?: string; url?: string; host?: string; i
 }
 
 /**
+ * Whether pino-pretty can be loaded. It is a devDependency: the image ships production
+ * dependencies only, and production logs are JSON.
+ */
+export function prettyAvailable(resolve: (id: string) => string = require.resolve): boolean {
+  try {
+    resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The one logger: pino, JSON in production and pretty in development. When tracing is
  * on, every line carries the active trace and span ids so logs and traces correlate.
+ * LOG_FORMAT=pretty without pino-pretty installed (the container image) logs JSON and
+ * says so in a warning, rather than failing at start.
  */
 export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
@@ -121,7 +136,12 @@ export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>
   };
   if (destination) return pino(options, destination);
   if (config.LOG_FORMAT === 'pretty') {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    if (prettyAvailable()) {
+      return pino({ ...options, transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } });
+    }
+    const logger = pino(options);
+    logger.warn('LOG_FORMAT=pretty, but pino-pretty (a devDependency) is not installed: logging JSON');
+    return logger;
   }
   return pino(options);
 }
