@@ -176,3 +176,21 @@ describe('names', () => {
     for (const o of objs) expect(o.metadata.name.length).toBeLessThanOrEqual(o.kind === 'CronJob' ? 52 : 63);
   });
 });
+
+describe('cron syntax: one definition for synth and for the chart schema', () => {
+  const { CRON_PATTERN } = require('../src/constructs/cron');
+  const pattern = new RegExp(CRON_PATTERN);
+  const samples = [
+    '*/2 * * * *', '15 0 * * *', '30 3 * * 1-5', '0 9 * * MON-FRI', '0 9 * * mon-fri', '0 0 1 JAN,jul *', '@daily', '0,30 8-18/2 * * *', '07 05 * * 0',
+    '60 * * * *', '* 24 * * *', '* * 0 * *', '* * 32 * *', '* * * 13 *', '* * * * 8', '* * * * FUNDAY', 'every day', '* * * *', '*  * * * *', '@fortnightly', '* * * * * *',
+  ];
+
+  test.each(samples)('%s: the pattern and cronProblems agree', (sample) => {
+    expect(pattern.test(sample)).toBe(cronProblems(sample).length === 0);
+  });
+
+  test('the one known difference: a reversed range passes the pattern, synth refuses it', () => {
+    expect(pattern.test('* * * * 5-1')).toBe(true);
+    expect(cronProblems('* * * * 5-1')).toEqual(['day of week range 5-1 is reversed']);
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { perAsset } from './assets';
 import { blockSchemas, defaults, Infer, s } from './schema-dsl';
+import { CRON_PATTERN } from '../constructs/cron';
 
 /** Kubernetes resource requests/limits (quantities as strings). */
 type Quantity = string | number;
@@ -52,9 +53,6 @@ const userLabelMap = {
   propertyNames: { not: { pattern: '^(app\\.kubernetes\\.io/|helm\\.sh/)' } },
 };
 
-/** 5-field cron (numbers, *, ranges, steps, lists) or a @macro. Field ranges are checked at synth time too. */
-export const CRON_PATTERN =
-  '^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)( ((\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?(,(\\*|[0-9]+(-[0-9]+)?)(/[0-9]+)?)*)){4})$';
 
 const probe = (what: string, d: { periodSeconds: number; timeoutSeconds: number; failureThreshold: number }) =>
   s.object(`The ${what} probe.`, {

@@ -6,24 +6,46 @@ const FIELDS: Array<{ name: string; min: number; max: number; names?: string[] }
   { name: 'month', min: 1, max: 12, names: ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] },
   { name: 'day of week', min: 0, max: 7, names: ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] },
 ];
-const MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/** A regex alternative matching exactly the integers min..max (with an optional leading zero). */
+function numberPattern(min: number, max: number): string {
+  return Array.from({ length: max - min + 1 }, (_, i) => String(min + i))
+    .sort((a, b) => b.length - a.length)
+    .map((n) => (n.length === 1 ? `0?${n}` : n))
+    .join('|');
+}
+
+/**
+ * The same syntax as a JSON-schema pattern (values.schema.json, so `helm install` refuses what
+ * synth refuses), generated from FIELDS: values in range, names in either case (as the CronJob
+ * controller reads them). Only a reversed range (5-1) passes the pattern and fails cronProblems.
+ */
+export const CRON_PATTERN = (() => {
+  const field = (f: (typeof FIELDS)[number]) => {
+    const value = `(${numberPattern(f.min, f.max)}${f.names ? `|${f.names.map((n) => `[${n[0]}${n[0]!.toUpperCase()}][${n[1]}${n[1]!.toUpperCase()}][${n[2]}${n[2]!.toUpperCase()}]`).join('|')}` : ''})`;
+    const item = `(\\*|${value}(-${value})?)(/[0-9]+)?`;
+    return `${item}(,${item})*`;
+  };
+  return `^((${MACROS.join('|')})|${FIELDS.map(field).join(' ')})$`;
+})();
 
 /** Problems with `expr`, empty when it is valid. */
 export function cronProblems(expr: string): string[] {
-  if (MACROS.has(expr)) return [];
+  if (MACROS.includes(expr)) return [];
   const parts = expr.split(' ');
   if (parts.length !== 5 || parts.some((p) => p === '')) return [`"${expr}" must have 5 fields separated by single spaces`];
   const problems: string[] = [];
   parts.forEach((part, i) => {
     const f = FIELDS[i];
     for (const item of part.split(',')) {
-      const m = /^(\*|([0-9a-z]+)(?:-([0-9a-z]+))?)(?:\/([0-9]+))?$/.exec(item);
+      const m = /^(\*|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:\/([0-9]+))?$/.exec(item);
       if (!m) {
         problems.push(`${f.name} "${item}" is not valid`);
         continue;
       }
       const num = (v: string) => {
-        const idx = f.names?.indexOf(v) ?? -1;
+        const idx = f.names?.indexOf(v.toLowerCase()) ?? -1;
         if (idx >= 0) return idx + f.min;
         return /^[0-9]+$/.test(v) ? Number(v) : NaN;
       };
