@@ -31,15 +31,33 @@ describe('earnings worker: concurrent passes and crashes', () => {
   it('SIGKILLed at random points (10+ times), then a clean pass: every due day paid exactly once', async () => {
     // 2,000 investments with 10 missed days each: 20,000 earnings to catch up
     const { planId } = await seedInvestments(db.pool, { count: 2000, users: 200, durationDays: 30, startedDaysAgo: 10 });
+    // A pass is one transaction per batch: a fixed delay races a fast machine (the first pass
+    // commits everything and later rounds kill idle no-op passes). So most rounds wait until
+    // the worker's transaction has written (it holds a transaction id), then kill it a random
+    // moment later; every third round kills at a random point of start-up instead.
+    const writing = async () => {
+      const { rows } = await db.pool.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()`,
+      );
+      return rows[0].n > 0;
+    };
     let killedMidPass = 0;
     for (let round = 0; round < 12; round++) {
       const proc = worker();
-      await new Promise((r) => setTimeout(r, 800 + Math.floor(Math.random() * 2500)));
+      if (round % 3 === 2) {
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 600)));
+      } else {
+        const deadline = Date.now() + 60_000;
+        while (proc.child.exitCode === null && Date.now() < deadline && !(await writing())) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
+      }
       if (proc.child.exitCode === null) killedMidPass++;
       proc.child.kill('SIGKILL');
       await proc.exited;
     }
     expect(killedMidPass).toBeGreaterThanOrEqual(10);
+    // Killed mid-transaction: nothing of those passes was committed.
+    expect((await totals(planId)).earnings).toBeLessThan(20000);
     const clean = worker();
     expect((await clean.exited).code).toBe(0);
     expect(await totals(planId)).toEqual({ earnings: 20000, entries: 20000, paid: '20.000000000000000000', uneven: 0, consistent: true });
