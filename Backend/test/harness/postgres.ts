@@ -40,6 +40,9 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   await admin((c) => c.query(options.empty ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`));
   const url = databaseUrl(name);
   const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle connection closed by the server (a terminated backend) is replaced on the next
+  // query; without a listener pg-pool would throw it as an unhandled error into a random test.
+  pool.on('error', () => undefined);
   return {
     url,
     name,
