@@ -1,0 +1,187 @@
+/**
+ * The generated manifests (k8s/) and the Helm chart against a real kube-apiserver,
+ * controller-manager and scheduler, with kwok faking the node (tools/cluster/cluster.sh).
+ * No container runs: this proves what the API server admits (schemas, Pod Security
+ * `restricted`, defaulting), what controllers do with it (Jobs complete, Deployments
+ * roll out and roll back) and helm's hook ordering. Images, probes and networking are
+ * the chart workflow's job on kind (docs/testing.md). Outcomes only, no timings.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import {
+  createRestrictedNamespace,
+  deleteNamespace,
+  getJson,
+  helm,
+  helmOk,
+  kubectl,
+  kubectlOk,
+  Obj,
+  REPO_ROOT,
+} from './helpers';
+
+const CHART_DIR = path.join(REPO_ROOT, 'charts', 'kryptovault');
+const DEV_VALUES = path.join(CHART_DIR, 'ci', 'dev-values.yaml');
+
+function docs(file: string): Obj[] {
+  return parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => d.toJSON() as Obj | null)
+    .filter((o): o is Obj => !!o && typeof o.kind === 'string');
+}
+
+describe.each(['production', 'dev'])('k8s/%s against the API server', (variant) => {
+  const dir = path.join(REPO_ROOT, 'k8s', variant);
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+  const namespaceFile = path.join(dir, '00-namespace.yaml');
+  const namespace = docs(namespaceFile)[0].metadata.name as string;
+
+  afterAll(() => deleteNamespace(namespace));
+
+  test('00-namespace.yaml applies and the namespace enforces the restricted Pod Security Standard', () => {
+    expect(files[0]).toBe('00-namespace.yaml');
+    kubectlOk(['apply', '-f', namespaceFile]);
+    const ns = getJson(['namespace', namespace]);
+    expect(ns.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test('every other file, in order, passes a server-side dry-run with no Pod Security warning', () => {
+    const rest = files.filter((f) => f !== '00-namespace.yaml');
+    expect(rest).toContain('kryptovault.yaml');
+    for (const f of rest) {
+      const file = path.join(dir, f);
+      const r = kubectl(['apply', '--server-side', '--dry-run=server', '-f', file]);
+      if (r.status !== 0) throw new Error(`${variant}/${f}: ${r.stderr}\n${r.stdout}`);
+      // One "(server dry run)" line per object in the file: every object was admitted.
+      const lines = r.stdout.split('\n').filter((l) => l.includes('(server dry run)'));
+      expect(lines).toHaveLength(docs(file).length);
+      // kubectl prints admission warnings on stderr; exec() only keeps stderr on failure, so re-check.
+      const warn = kubectl(['apply', '--server-side', '--dry-run=server', '-f', file, '--warnings-as-errors']);
+      expect({ file: f, status: warn.status, stderr: warn.stderr }).toEqual({ file: f, status: 0, stderr: '' });
+    }
+  });
+});
+
+describe('helm install | upgrade | rollback of charts/kryptovault with ci/dev-values.yaml', () => {
+  const ns = `kv-helm-${process.pid}`;
+  const release = 'kryptovault';
+  const values = parse(fs.readFileSync(DEV_VALUES, 'utf8')) as Obj;
+  const apiDeployment = `${release}-api`;
+  const apiImage = (tag: string) => `${values.image.repository}:${tag}`;
+
+  beforeAll(() => {
+    createRestrictedNamespace(ns);
+    // The chart reads its secrets from <fullname>-secrets (secrets.existingSecret is empty in the
+    // dev values) with the keys of secrets.keys; k8s/dev/10-postgres.yaml creates the same Secret.
+    const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
+    expect(keys).toEqual(expect.arrayContaining(['DATABASE_URL', 'JWT_SECRET']));
+    kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
+  });
+
+  afterAll(() => {
+    helm(['uninstall', release, '-n', ns, '--wait', '--timeout', '2m']);
+    deleteNamespace(ns);
+  });
+
+  test('install: the migration hook Job completes before the Deployment exists, and everything is admitted', () => {
+    helmOk(['install', release, CHART_DIR, '-n', ns, '-f', DEV_VALUES, '--wait', '--timeout', '4m']);
+
+    const job = getJson(['job', '-n', ns, '-l', 'app.kubernetes.io/component=migrate']).items as Obj[];
+    expect(job).toHaveLength(1);
+    expect(job[0].metadata.annotations['helm.sh/hook']).toContain('pre-install');
+    expect(job[0].status.succeeded).toBe(1);
+    const deployment = getJson(['deployment', apiDeployment, '-n', ns]);
+    const t = (s: string) => Date.parse(s);
+    // Second resolution on both: completion no later than the Deployment's creation.
+    expect(t(job[0].metadata.creationTimestamp)).toBeLessThanOrEqual(t(job[0].status.completionTime));
+    expect(t(job[0].status.completionTime)).toBeLessThanOrEqual(t(deployment.metadata.creationTimestamp));
+
+    // Every object of the release manifest exists in the cluster.
+    const manifest = parseAllDocuments(helmOk(['get', 'manifest', release, '-n', ns]))
+      .map((d) => d.toJSON() as Obj | null)
+      .filter((o): o is Obj => !!o && typeof o.kind === 'string');
+    expect(manifest.length).toBeGreaterThan(5);
+    for (const o of manifest) {
+      const got = getJson([`${o.kind.toLowerCase()}.${o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : ''}`.replace(/\.$/, ''), o.metadata.name, '-n', ns]);
+      expect(got.metadata.name).toBe(o.metadata.name);
+    }
+    expect(JSON.parse(helmOk(['status', release, '-n', ns, '-o', 'json'])).info.status).toBe('deployed');
+  });
+
+  test('every Deployment rolls out (kwok marks the pods Ready) under restricted Pod Security', () => {
+    const deployments = getJson(['deployment', '-n', ns]).items as Obj[];
+    expect(deployments.map((d) => d.metadata.name)).toContain(apiDeployment);
+    for (const d of deployments) {
+      kubectlOk(['rollout', 'status', `deployment/${d.metadata.name}`, '-n', ns, '--timeout=120s']);
+    }
+    const pods = getJson(['pods', '-n', ns, '-l', 'app.kubernetes.io/component=api']).items as Obj[];
+    expect(pods.length).toBe(values.api.replicaCount);
+    for (const p of pods) expect(p.spec.containers[0].image).toBe(apiImage(values.image.tag));
+  });
+
+  test('the CronJobs exist with the schedules of the values and are not suspended', () => {
+    const expected: Record<string, Obj> = {
+      [`${release}-deposit-monitor`]: values.depositMonitor,
+      [`${release}-earnings`]: values.earnings,
+      [`${release}-email-sender`]: values.emailSender,
+      [`${release}-housekeeping`]: values.housekeeping,
+    };
+    const cronJobs = getJson(['cronjob', '-n', ns]).items as Obj[];
+    expect(cronJobs.map((c) => c.metadata.name).sort()).toEqual(Object.keys(expected).sort());
+    for (const c of cronJobs) {
+      expect({ name: c.metadata.name, schedule: c.spec.schedule, suspend: c.spec.suspend }).toEqual({
+        name: c.metadata.name,
+        schedule: expected[c.metadata.name].schedule,
+        suspend: false,
+      });
+    }
+  });
+
+  test('helm test: the test hook pod is admitted and completes', () => {
+    // Under kwok the pod "succeeds" without running (tools/cluster adds a stage for bare pods).
+    helmOk(['test', release, '-n', ns, '--timeout', '2m']);
+  });
+
+  test('upgrade with a new image tag creates a new ReplicaSet revision; rollout undo returns to the old image', () => {
+    helmOk(['upgrade', release, CHART_DIR, '-n', ns, '-f', DEV_VALUES, '--set', 'image.tag=cluster-test-2', '--wait', '--timeout', '4m']);
+    const revision = (d: Obj) => d.metadata.annotations['deployment.kubernetes.io/revision'];
+    let dep = getJson(['deployment', apiDeployment, '-n', ns]);
+    expect(revision(dep)).toBe('2');
+    expect(dep.spec.template.spec.containers[0].image).toBe(apiImage('cluster-test-2'));
+    const rsImages = (getJson(['replicaset', '-n', ns, '-l', 'app.kubernetes.io/component=api']).items as Obj[]).map((rs) => [
+      rs.metadata.annotations['deployment.kubernetes.io/revision'],
+      rs.spec.template.spec.containers[0].image,
+    ]);
+    expect(rsImages.sort()).toEqual([
+      ['1', apiImage(values.image.tag)],
+      ['2', apiImage('cluster-test-2')],
+    ]);
+    // The pre-upgrade migration hook ran again and completed.
+    const jobs = getJson(['job', '-n', ns, '-l', 'app.kubernetes.io/component=migrate']).items as Obj[];
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0].spec.template.spec.containers[0].image).toBe(apiImage('cluster-test-2'));
+    expect(jobs[0].status.succeeded).toBe(1);
+
+    kubectlOk(['rollout', 'undo', `deployment/${apiDeployment}`, '-n', ns]);
+    kubectlOk(['rollout', 'status', `deployment/${apiDeployment}`, '-n', ns, '--timeout=120s']);
+    dep = getJson(['deployment', apiDeployment, '-n', ns]);
+    expect(dep.spec.template.spec.containers[0].image).toBe(apiImage(values.image.tag));
+    expect(revision(dep)).toBe('3');
+  });
+
+  test('helm rollback to revision 1 works and helm history shows every revision', () => {
+    helmOk(['rollback', release, '1', '-n', ns, '--wait', '--timeout', '4m']);
+    const history = JSON.parse(helmOk(['history', release, '-n', ns, '-o', 'json'])) as Obj[];
+    expect(history.map((h) => [h.revision, h.status])).toEqual([
+      [1, 'superseded'],
+      [2, 'superseded'],
+      [3, 'deployed'],
+    ]);
+    expect(history[2].description).toBe('Rollback to 1');
+    const automation = getJson(['deployment', '-n', ns]).items as Obj[];
+    for (const d of automation) {
+      expect(d.spec.template.spec.containers[0].image).toBe(apiImage(values.image.tag));
+      kubectlOk(['rollout', 'status', `deployment/${d.metadata.name}`, '-n', ns, '--timeout=120s']);
+    }
+  });
+});
