@@ -169,6 +169,15 @@ describe('helm install | upgrade | rollback of charts/kryptovault with ci/dev-va
     expect(revision(dep)).toBe('3');
   });
 
+  test('kubectl create job --from=cronjob/<deposit monitor> creates a Job that completes', () => {
+    const job = `${release}-deposit-monitor-manual`;
+    kubectlOk(['create', 'job', `--from=cronjob/${release}-deposit-monitor`, job, '-n', ns]);
+    kubectlOk(['wait', `job/${job}`, '-n', ns, '--for=condition=complete', '--timeout=120s']);
+    const got = getJson(['job', job, '-n', ns]);
+    expect(got.status.succeeded).toBe(1);
+    expect(got.spec.template.spec.containers[0].command).toEqual(['node', 'dist/workers/deposit-monitor.js']);
+  });
+
   test('helm rollback to revision 1 works and helm history shows every revision', () => {
     helmOk(['rollback', release, '1', '-n', ns, '--wait', '--timeout', '4m']);
     const history = JSON.parse(helmOk(['history', release, '-n', ns, '-o', 'json'])) as Obj[];
@@ -183,5 +192,58 @@ describe('helm install | upgrade | rollback of charts/kryptovault with ci/dev-va
       expect(d.spec.template.spec.containers[0].image).toBe(apiImage(values.image.tag));
       kubectlOk(['rollout', 'status', `deployment/${d.metadata.name}`, '-n', ns, '--timeout=120s']);
     }
+  });
+});
+
+describe('a failing migration hook and a second release', () => {
+  const release = 'kryptovault';
+  const values = parse(fs.readFileSync(DEV_VALUES, 'utf8')) as Obj;
+  const nsA = `kv-atomic-${process.pid}`;
+  const nsB = `kv-second-${process.pid}`;
+  const secret = (ns: string) => {
+    const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
+    kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
+  };
+
+  beforeAll(() => {
+    for (const ns of [nsA, nsB]) {
+      createRestrictedNamespace(ns);
+      secret(ns);
+    }
+    helmOk(['install', release, CHART_DIR, '-n', nsA, '-f', DEV_VALUES, '--wait', '--timeout', '4m']);
+  });
+  afterAll(() => {
+    for (const ns of [nsA, nsB]) {
+      helm(['uninstall', release, '-n', ns, '--wait', '--timeout', '2m']);
+      deleteNamespace(ns);
+    }
+  });
+
+  test('helm upgrade --atomic whose migration hook cannot run fails and leaves the previous release serving', () => {
+    // A container securityContext that restricted Pod Security refuses: the hook Job's pod is
+    // never admitted, the hook never completes, --atomic rolls the release back.
+    const r = helm(['upgrade', release, CHART_DIR, '-n', nsA, '-f', DEV_VALUES, '--set', 'image.tag=never-served', '--set', 'containerSecurityContext.allowPrivilegeEscalation=true', '--atomic', '--timeout', '60s']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/rolled back|timed out|failed/i);
+    const history = JSON.parse(helmOk(['history', release, '-n', nsA, '-o', 'json'])) as Obj[];
+    expect(history[history.length - 1].status).toBe('deployed');
+    expect(history.some((h) => h.status === 'failed')).toBe(true);
+    const api = getJson(['deployment', `${release}-api`, '-n', nsA]);
+    expect(api.spec.template.spec.containers[0].image).toBe(`${values.image.repository}:${values.image.tag}`);
+    kubectlOk(['rollout', 'status', `deployment/${release}-api`, '-n', nsA, '--timeout=120s']);
+  });
+
+  test('a second release in another namespace installs beside the first; helm uninstall leaves only the hook objects docs/kubernetes.md names', () => {
+    helmOk(['install', release, CHART_DIR, '-n', nsB, '-f', DEV_VALUES, '--wait', '--timeout', '4m']);
+    for (const ns of [nsA, nsB]) kubectlOk(['rollout', 'status', `deployment/${release}-api`, '-n', ns, '--timeout=120s']);
+    helmOk(['uninstall', release, '-n', nsB, '--wait', '--timeout', '2m']);
+    const left = (getJson(['all,configmap,secret,serviceaccount,role,rolebinding,networkpolicy,pdb,ingress', '-n', nsB, '-l', `app.kubernetes.io/instance=${release}`]).items as Obj[])
+      .map((o) => `${o.kind}/${o.metadata.name}`)
+      .sort();
+    // Helm keeps hook resources whose delete policy is before-hook-creation: the last
+    // migration run, for its logs (and the Secret, which the chart never owns).
+    expect(left.filter((k) => !k.startsWith('Pod/'))).toEqual([`ConfigMap/${release}-migrate`, `Job/${release}-migrate`, `ServiceAccount/${release}-migrate`]);
+    // The first release is untouched.
+    expect(JSON.parse(helmOk(['status', release, '-n', nsA, '-o', 'json'])).info.status).toBe('deployed');
   });
 });
