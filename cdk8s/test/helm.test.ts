@@ -9,7 +9,7 @@ import { concreteContext } from '../src/constructs/context';
 import { appConfigData } from '../src/kryptovault-chart';
 import { variantObjects } from '../src/render/synthesize';
 import { BROKEN_BY_RULE } from './helpers/broken-configs';
-import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject, productionExampleValuesFile } from './helpers/helm';
+import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject, podSpecs, productionExampleValuesFile } from './helpers/helm';
 import { objectProblems } from './helpers/k8s-schema';
 import { policyProblems } from './helpers/policy';
 import { run, runOk } from './helpers/tools';
@@ -119,7 +119,7 @@ describe('rendering details', () => {
     const objs = helmTemplate({ values: { global, imagePullSecrets: [{ name: 'regcred' }] } });
     const specs = objs
       .filter((o) => ['Deployment', 'CronJob', 'Job', 'Pod'].includes(o.kind))
-      .map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.kind === 'Pod' ? o.spec : o.spec.template.spec));
+      .flatMap(podSpecs);
     expect(specs.length).toBeGreaterThanOrEqual(7);
     for (const spec of specs) {
       expect(spec.containers[0].image).toMatch(/^mirror\.internal:5000\/kryptovault\/backend:/);
@@ -147,7 +147,7 @@ describe('rendering details', () => {
     const objs = helmTemplate({ release: 'rel', values });
     const specs = objs
       .filter((o) => ['Deployment', 'CronJob', 'Job'].includes(o.kind))
-      .map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec));
+      .flatMap(podSpecs);
     expect(specs.length).toBeGreaterThanOrEqual(6);
     for (const spec of specs) {
       const app = spec.containers[0];
@@ -187,7 +187,7 @@ describe('rendering details', () => {
     const objs = helmTemplate({ release: 'rel', values });
     const spec = (kind: string, name: string) => {
       const o = objs.find((x) => x.kind === kind && x.metadata.name === `rel-kryptovault-${name}`)!;
-      return kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec;
+      return podSpecs(o)[0];
     };
     expect(spec('Deployment', 'api')).toMatchObject({ affinity: antiAffinity, topologySpreadConstraints: spread, priorityClassName: 'kv-critical', nodeSelector: { pool: 'general' } });
     expect(spec('CronJob', 'deposit-monitor')).toMatchObject({ nodeSelector: { pool: 'batch' }, tolerations: values.depositMonitor.scheduling.tolerations, priorityClassName: 'kv-normal' });
@@ -284,7 +284,8 @@ describe('rendering details', () => {
     const pods = (values: unknown) =>
       helmTemplate({ values })
         .filter((o) => o.kind === 'Deployment' || o.kind === 'CronJob')
-        .map((o) => (o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template.spec : o.spec.template.spec).automountServiceAccountToken);
+        .flatMap(podSpecs)
+        .map((spec) => spec.automountServiceAccountToken);
     expect(new Set(pods({}))).toEqual(new Set([false]));
     expect(new Set(pods({ serviceAccount: { automountToken: true } }))).toEqual(new Set([true]));
   });

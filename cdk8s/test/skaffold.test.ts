@@ -20,7 +20,7 @@ import Ajv from 'ajv';
 import * as YAML from 'yaml';
 import { HTTP_PORT } from '../src/config/values';
 import { repoRoot } from '../src/paths';
-import { K8sObject, parseDocs } from './helpers/helm';
+import { K8sObject, parseDocs, podSpecs } from './helpers/helm';
 import { runOk, toolPath } from './helpers/tools';
 
 const ROOT = repoRoot();
@@ -167,13 +167,6 @@ function helmRender(config: Config, build: Build): K8sObject[] {
 
 const key = (o: K8sObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 const component = (o: K8sObject): string | undefined => o.metadata.labels?.['app.kubernetes.io/component'];
-
-function podSpecs(o: K8sObject): any[] {
-  if (o.kind === 'CronJob') return [o.spec.jobTemplate.spec.template.spec];
-  if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind)) return [o.spec.template.spec];
-  if (o.kind === 'Pod') return [o.spec];
-  return [];
-}
 
 function podLabels(o: K8sObject): Record<string, string> {
   return o.spec?.template?.metadata?.labels ?? {};

@@ -107,25 +107,27 @@ pid_alive() { # <component>
   [[ "$exe" == "$BIN_DIR/$1" ]]
 }
 
+wait_stopped() { # <component> <tries of 0.1 s>
+  local i
+  for ((i = 0; i < $2; i++)); do
+    pid_alive "$1" || return 0
+    sleep 0.1
+  done
+}
+
 stop_component() { # <component>
-  local c="$1" file="$PIDS/$1.pid" pid i
+  local c="$1" file="$PIDS/$1.pid" pid
   [[ -f "$file" ]] || return 0
   pid="$(cat "$file")"
   if pid_alive "$c"; then
     log "stopping $c (pid $pid)"
     kill -TERM "$pid" 2>/dev/null || true
     # kube-apiserver needs more than 2 s to stop after SIGTERM.
-    for ((i = 0; i < 150; i++)); do
-      pid_alive "$c" || break
-      sleep 0.1
-    done
+    wait_stopped "$c" 150
     if pid_alive "$c"; then
       log "$c did not stop in 15 s: SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do
-        pid_alive "$c" || break
-        sleep 0.1
-      done
+      wait_stopped "$c" 50
     fi
   fi
   rm -f "$file"

@@ -24,6 +24,16 @@ import {
 const CHART_DIR = path.join(REPO_ROOT, 'charts', 'kryptovault');
 const DEV_VALUES = path.join(CHART_DIR, 'ci', 'dev-values.yaml');
 
+/**
+ * The Secret the chart reads: <fullname>-secrets (secrets.existingSecret is empty in the dev
+ * values) with the keys of secrets.keys, as k8s/dev/10-postgres.yaml creates it. Returns the keys.
+ */
+function createReleaseSecret(ns: string, release: string, values: Obj): string[] {
+  const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
+  kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
+  return keys;
+}
+
 function docs(file: string): Obj[] {
   return parseAllDocuments(fs.readFileSync(file, 'utf8'))
     .map((d) => d.toJSON() as Obj | null)
@@ -71,11 +81,7 @@ describe('helm install | upgrade | rollback of charts/kryptovault with ci/dev-va
 
   beforeAll(() => {
     createRestrictedNamespace(ns);
-    // The chart reads its secrets from <fullname>-secrets (secrets.existingSecret is empty in the
-    // dev values) with the keys of secrets.keys; k8s/dev/10-postgres.yaml creates the same Secret.
-    const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
-    expect(keys).toEqual(expect.arrayContaining(['DATABASE_URL', 'JWT_SECRET']));
-    kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
+    expect(createReleaseSecret(ns, release, values)).toEqual(expect.arrayContaining(['DATABASE_URL', 'JWT_SECRET']));
   });
 
   afterAll(() => {
@@ -200,15 +206,11 @@ describe('a failing migration hook and a second release', () => {
   const values = parse(fs.readFileSync(DEV_VALUES, 'utf8')) as Obj;
   const nsA = `kv-atomic-${process.pid}`;
   const nsB = `kv-second-${process.pid}`;
-  const secret = (ns: string) => {
-    const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
-    kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
-  };
 
   beforeAll(() => {
     for (const ns of [nsA, nsB]) {
       createRestrictedNamespace(ns);
-      secret(ns);
+      createReleaseSecret(ns, release, values);
     }
     helmOk(['install', release, CHART_DIR, '-n', nsA, '-f', DEV_VALUES, '--wait', '--timeout', '4m']);
   });

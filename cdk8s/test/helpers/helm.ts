@@ -73,3 +73,11 @@ export function ciValuesFiles(): string[] {
     .sort()
     .map((f) => path.join(CHART_DIR, 'ci', f));
 }
+
+/** The pod spec(s) an object runs: a CronJob's job template, a workload's template, a Pod itself. */
+export function podSpecs(o: K8sObject): any[] {
+  if (o.kind === 'CronJob') return [o.spec.jobTemplate.spec.template.spec];
+  if (['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind)) return [o.spec.template.spec];
+  if (o.kind === 'Pod') return [o.spec];
+  return [];
+}
