@@ -25,13 +25,14 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY Backend/package.json Backend/
 COPY cdk8s/package.json cdk8s/
-# The root (typescript, jest types) and the Backend workspace; cdk8s is not built here.
+COPY ops/package.json ops/
+# The root (typescript, jest types) and the Backend workspace; cdk8s and ops are not built here.
 # No install scripts: Prisma needs no engine download (WebAssembly engines) and argon2
 # ships prebuilt binaries.
 RUN npm ci --workspace Backend --include-workspace-root --no-audit --no-fund --ignore-scripts
 COPY Backend/ Backend/
 # prisma generate (writes node_modules/.prisma/client at the root) + tsc to Backend/dist.
-RUN npm run build
+RUN npm run build --workspace Backend
 
 # ---------------------------------------------------------------------------
 # prod-deps: production dependencies of the Backend workspace only
@@ -41,6 +42,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY Backend/package.json Backend/
 COPY cdk8s/package.json cdk8s/
+COPY ops/package.json ops/
 # --omit=optional as well: typescript is an optional peer of Prisma and a root
 # devDependency, so the lockfile marks it devOptional and only omitting both drops it.
 # The one other optional package, pg-cloudflare, is for Cloudflare Workers only.

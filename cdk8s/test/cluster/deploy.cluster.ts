@@ -10,6 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import {
+  CHART_DIR,
+  createReleaseSecret,
   createRestrictedNamespace,
   deleteNamespace,
   getJson,
@@ -17,22 +19,10 @@ import {
   helmOk,
   kubectl,
   kubectlOk,
+  DEV_VALUES,
   Obj,
   REPO_ROOT,
 } from './helpers';
-
-const CHART_DIR = path.join(REPO_ROOT, 'charts', 'kryptovault');
-const DEV_VALUES = path.join(CHART_DIR, 'ci', 'dev-values.yaml');
-
-/**
- * The Secret the chart reads: <fullname>-secrets (secrets.existingSecret is empty in the dev
- * values) with the keys of secrets.keys, as k8s/dev/10-postgres.yaml creates it. Returns the keys.
- */
-function createReleaseSecret(ns: string, release: string, values: Obj): string[] {
-  const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
-  kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
-  return keys;
-}
 
 function docs(file: string): Obj[] {
   return parseAllDocuments(fs.readFileSync(file, 'utf8'))

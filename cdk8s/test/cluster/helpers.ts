@@ -8,6 +8,8 @@ const { toolsBinDir } = require('../../scripts/tools-paths') as { toolsBinDir: (
 
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const CLUSTER_SH = path.join(REPO_ROOT, 'tools', 'cluster', 'cluster.sh');
+export const CHART_DIR = path.join(REPO_ROOT, 'charts', 'kryptovault');
+export const DEV_VALUES = path.join(CHART_DIR, 'ci', 'dev-values.yaml');
 
 function clusterInfo(command: 'status' | 'bin-dir'): string {
   return execFileSync(CLUSTER_SH, [command], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -68,4 +70,14 @@ export function createRestrictedNamespace(name: string): void {
 
 export function deleteNamespace(name: string): void {
   kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=120s']);
+}
+
+/**
+ * The Secret the chart reads: <fullname>-secrets (secrets.existingSecret is empty in the dev
+ * values) with the keys of secrets.keys, as k8s/dev/10-postgres.yaml creates it. Returns the keys.
+ */
+export function createReleaseSecret(ns: string, release: string, values: Obj): string[] {
+  const keys = Object.values(values.secrets.keys as Record<string, string>).filter((k) => k !== '');
+  kubectlOk(['create', 'secret', 'generic', `${release}-secrets`, '-n', ns, ...keys.map((k) => `--from-literal=${k}=test-only-${k.toLowerCase()}`)]);
+  return keys;
 }
