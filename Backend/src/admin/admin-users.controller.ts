@@ -5,6 +5,7 @@ import { ApiErrors } from '../errors/api-errors';
 import { RequireRoles } from '../auth/guards';
 import { AdminUserDetailDto, AdminUserListDto, ListUsersQuery } from './admin.dto';
 import { AdminService } from './admin.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('admin')
 @Controller('admin/users')
@@ -24,6 +25,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'One user with profile and KYC submissions (no secrets)' })
   @ApiOkResponse({ type: AdminUserDetailDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   detail(@Param('id', new ParseUUIDPipe()) id: string): Promise<AdminUserDetailDto> {
     return this.admin.userDetail(id);
   }

@@ -1,14 +1,15 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCookieAuth, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
-import { UserDto } from '../users/user.dto';
+import { toUserDto, UserDto } from '../users/user.dto';
+import type { SessionUser } from '../users/users.repository';
 import { ApiErrors } from '../errors/api-errors';
 import { AuthService, type Session } from './auth.service';
 import { Client, type ClientContext } from './client-context';
 import { CompletePasswordResetDto, EmailOnlyDto, LoginDto, MessageDto, RegisterDto, SessionDto, VerifyEmailDto } from './dto/auth.dto';
-import { Authenticated, CurrentUser, type AuthenticatedUser } from './guards';
+import { Authenticated, CurrentUser, CurrentUserRecord, type AuthenticatedUser } from './guards';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie';
 
 const SET_COOKIE = {
@@ -102,6 +103,9 @@ export class AuthController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiCookieAuth('refresh-cookie')
+  // The cookie is optional: without one (or with a dead one) there is nothing to end, and the
+  // answer is the same 204 (documented as the empty security requirement).
+  @ApiSecurity({})
   @ApiOperation({ summary: 'End this session (the refresh cookie’s family) and clear the cookie', description: 'Reads the refresh cookie; no access token needed.' })
   @ApiNoContentResponse({ description: 'Logged out (also when there was no session)' })
   async logout(@Client() client: ClientContext, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
@@ -123,8 +127,8 @@ export class AuthController {
   @Authenticated()
   @ApiOperation({ summary: 'The logged-in user' })
   @ApiOkResponse({ type: UserDto })
-  me(@CurrentUser() user: AuthenticatedUser): Promise<UserDto> {
-    return this.auth.me(user.id);
+  me(@CurrentUserRecord() user: SessionUser): UserDto {
+    return toUserDto(user);
   }
 
   @Post('password-reset/request')

@@ -231,12 +231,6 @@ export class AuthService {
     });
   }
 
-  async me(userId: string): Promise<UserDto> {
-    const user = await this.users.findById(userId);
-    if (!user) throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_INVALID', 'The access token is invalid');
-    return toUserDto(user);
-  }
-
   // --- password reset ---
 
   /** Same answer after the same work whether or not the address has an account (the link is made by AuthRequestsService). */

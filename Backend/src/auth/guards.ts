@@ -4,7 +4,7 @@ import { ApiBearerAuth } from '@nestjs/swagger';
 import { Role } from '@prisma/client';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../errors/error-body';
-import { UsersRepository } from '../users/users.repository';
+import { UsersRepository, type SessionUser } from '../users/users.repository';
 import { AccessTokens } from './access-tokens';
 import { ApiErrors } from '../errors/api-errors';
 
@@ -22,7 +22,7 @@ export interface CallerSession {
   endsAt: Date;
 }
 
-export type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser; session?: CallerSession };
+export type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser; session?: CallerSession; userRecord?: SessionUser };
 
 const ROLES_KEY = 'kv:roles';
 
@@ -36,14 +36,16 @@ export class AccessTokenGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const session = await this.authenticate(request.headers.authorization);
+    const { record, ...session } = await this.authenticate(request.headers.authorization);
     request.user = session.user;
     request.session = session;
+    // The row just read: handlers that show the caller need no second query (CurrentUserRecord).
+    request.userRecord = record;
     return true;
   }
 
-  /** The caller behind an `Authorization` header, or the 401 that explains why not. */
-  async authenticate(header: string | undefined): Promise<CallerSession> {
+  /** The caller behind an `Authorization` header (and the user row read), or the 401 that explains why not. */
+  async authenticate(header: string | undefined): Promise<CallerSession & { record: SessionUser }> {
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header) : null;
     if (!match) throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_MISSING', 'An access token is required (Authorization: Bearer <token>)');
     const result = await this.tokens.check(match[1]!);
@@ -52,7 +54,7 @@ export class AccessTokenGuard implements CanActivate {
         ? new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_EXPIRED', 'The access token has expired; refresh it')
         : new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_INVALID', 'The access token is invalid');
     }
-    const user = await this.users.findById(result.claims.sub);
+    const user = await this.users.findSessionUser(result.claims.sub);
     if (!user) throw new AppError(HttpStatus.UNAUTHORIZED, 'ACCESS_TOKEN_INVALID', 'The access token is invalid');
     // Logout-all, a password reset, a role change and email verification bump the version.
     if (result.claims.ver !== user.tokenVersion) {
@@ -62,6 +64,7 @@ export class AccessTokenGuard implements CanActivate {
       user: { id: user.id, email: user.email, role: user.role },
       tokenVersion: user.tokenVersion,
       endsAt: new Date(result.claims.exp * 1000),
+      record: user,
     };
   }
 }
@@ -96,4 +99,11 @@ export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionC
   const user = ctx.switchToHttp().getRequest<AuthenticatedRequest>().user;
   if (!user) throw new Error('CurrentUser used on a route without @Authenticated()');
   return user;
+});
+
+/** The caller's user row as AccessTokenGuard read it for this request. */
+export const CurrentUserRecord = createParamDecorator((_data: unknown, ctx: ExecutionContext): SessionUser => {
+  const record = ctx.switchToHttp().getRequest<AuthenticatedRequest>().userRecord;
+  if (!record) throw new Error('CurrentUserRecord used on a route without @Authenticated()');
+  return record;
 });

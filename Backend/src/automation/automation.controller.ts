@@ -5,6 +5,7 @@ import { ApiErrors } from '../errors/api-errors';
 import { CursorPageQuery } from '../http/page-query';
 import { SessionDetailDto, SessionDto, SessionListDto, StartSessionDto } from './automation.dto';
 import { AutomationService } from './automation.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('automation')
 @Controller('automation/sessions')
@@ -25,6 +26,7 @@ export class AutomationController {
   @ApiOperation({ summary: 'Stop my running session (its completed runs stay)' })
   @ApiOkResponse({ type: SessionDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   stop(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<SessionDto> {
     return this.automation.stop(user.id, id);
   }
@@ -41,6 +43,7 @@ export class AutomationController {
   @ApiOperation({ summary: 'One of my sessions with its results and latest runs' })
   @ApiOkResponse({ type: SessionDetailDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<SessionDetailDto> {
     return this.automation.get(user.id, id);
   }

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsEnum, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { AssetCode, AutomationSessionStatus, type AutomationRun, type AutomationSession } from '@prisma/client';
@@ -18,7 +18,7 @@ export class StartSessionDto {
   @IsEnum(AssetCode, { each: true, message: `each currency must be one of ${Object.values(AssetCode).join(', ')}` })
   currencies!: AssetCode[];
 
-  @ApiProperty({ minimum: 1, maximum: 10000 }) @Type(() => Number) @IsInt() @Min(1) @Max(10000) runs!: number;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 10000 }) @Type(() => Number) @IsInt() @Min(1) @Max(10000) runs!: number;
 
   @ApiProperty({ example: '10', description: 'Simulated stake per run (> 0), a decimal string' })
   @IsString({ message: 'stakePerRun must be a decimal string' })
@@ -41,6 +41,12 @@ export class SessionResultsDto {
   @ApiProperty() worstPnl!: string;
 }
 
+/**
+ * Named Automation* in the document: auth has a SessionDto too (the login answer), and with
+ * two schemas of one name the document described /auth/login, /auth/refresh and
+ * /auth/verify-email as answering an automation session.
+ */
+@ApiSchema({ name: 'AutomationSessionDto' })
 export class SessionDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ enum: STRATEGY_NAMES }) strategy!: string;
@@ -54,10 +60,12 @@ export class SessionDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) completedAt!: string | null;
 }
 
+@ApiSchema({ name: 'AutomationSessionDetailDto' })
 export class SessionDetailDto extends SessionDto {
   @ApiProperty({ type: [RunDto], description: 'The latest runs, newest first (at most 50)' }) latestRuns!: RunDto[];
 }
 
+@ApiSchema({ name: 'AutomationSessionListDto' })
 export class SessionListDto {
   @ApiProperty({ type: [SessionDto] }) items!: SessionDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;

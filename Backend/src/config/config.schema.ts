@@ -104,6 +104,10 @@ export const ENV_SCHEMA = z.object({
     .refine((list) => list.every((o) => o === '*' || isUrl(o, ['http', 'https'])), 'must be a comma-separated list of origins (https://app.example.com) or *'),
   TRUST_PROXY: trustProxy,
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024, 1024 * 1024),
+  // A client must send its whole request (headers and body) within this, or it gets 408 and the
+  // connection is closed: slow clients (slowloris: headers or a body trickled a byte at a time,
+  // connections that say nothing) cannot hold sockets and buffers forever.
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 600_000, 30_000),
   // The interactive API reference at /docs (/openapi.json is always served); default: on,
   // except with NODE_ENV=production.
   API_DOCS_ENABLED: z
@@ -200,6 +204,12 @@ export const ENV_SCHEMA = z.object({
   REDIS_URL: optionalUrl(['redis', 'rediss']),
   RUN_SCHEDULED_JOBS: bool(false),
   SENTRY_DSN: optionalUrl(['http', 'https']),
+  // Sentry's name for this deployment (production, staging); default: NODE_ENV.
+  SENTRY_ENVIRONMENT: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .refine((v) => v === undefined || /^[A-Za-z0-9._-]{1,64}$/.test(v), 'must be a name like production or staging (letters, digits, . _ -; at most 64)'),
 
   // Standard OpenTelemetry variables; the SDK reads them itself, they are validated here.
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl(['http', 'https']),

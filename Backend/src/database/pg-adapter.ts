@@ -121,9 +121,60 @@ function poolConfig(config: pg.PoolConfig): pg.PoolConfig {
   return { ...config, Client: CatalogTypesAsTextClient as unknown as typeof pg.Client };
 }
 
-/** Driver adapter for the Prisma runtime client. */
+/**
+ * Driver adapter for the Prisma runtime client. Plain pg clients: the catalog-type relabelling
+ * is for the schema engine only (the runtime's queries never return `name` or `"char"`
+ * columns), and would be one more wrapper on every query.
+ */
 export function createPrismaPg(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): PrismaPg {
-  return new PrismaPg(poolConfig(parseDatabaseUrl(databaseUrl, settings)));
+  return releasingFailedTransactionEnds(new PrismaPg(parseDatabaseUrl(databaseUrl, settings)));
+}
+
+type RuntimeAdapter = Awaited<ReturnType<PrismaPg['connect']>>;
+
+/**
+ * Prisma 6.19's transaction manager ends an interactive transaction by sending COMMIT or
+ * ROLLBACK through `executeRaw`, and only then calls `commit()`/`rollback()`, which give the
+ * connection back to the pool. When that statement fails — the connection died under it
+ * (database restart, failover, terminated backend), or a deferred constraint failed at COMMIT —
+ * the connection is never given back: the pool loses a slot for good (DATABASE_POOL_SIZE such
+ * losses and every query waits out DATABASE_CONNECT_TIMEOUT_MS), and `pool.end()` then waits
+ * forever, so a worker whose pass failed drained its event loop and exited 0. Here a failed
+ * COMMIT/ROLLBACK gives the connection back itself (pg-pool discards a dead one; a live one has
+ * no transaction left: PostgreSQL ends it when COMMIT fails), and the later commit()/rollback()
+ * are no-ops.
+ */
+export function releasingFailedTransactionEnds<F extends { connect(): Promise<RuntimeAdapter> }>(factory: F): F {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const startTransaction = adapter.startTransaction.bind(adapter);
+    adapter.startTransaction = async (...args: Parameters<RuntimeAdapter['startTransaction']>) => {
+      const tx = await startTransaction(...args);
+      let ended = false;
+      const once = (end: () => Promise<void>) => async () => {
+        if (ended) return;
+        ended = true;
+        await end();
+      };
+      const commit = once(tx.commit.bind(tx));
+      const rollback = once(tx.rollback.bind(tx));
+      const executeRaw = tx.executeRaw.bind(tx);
+      tx.commit = commit;
+      tx.rollback = rollback;
+      tx.executeRaw = async (query) => {
+        try {
+          return await executeRaw(query);
+        } catch (error) {
+          if (query.sql === 'COMMIT' || query.sql === 'ROLLBACK') await rollback().catch(() => undefined);
+          throw error;
+        }
+      };
+      return tx;
+    };
+    return adapter;
+  };
+  return factory;
 }
 
 type MigrationAdapter = Awaited<ReturnType<PrismaPg['connect']>>;

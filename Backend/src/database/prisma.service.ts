@@ -1,16 +1,31 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '@prisma/client';
+import type pg from 'pg';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
-import { createPrismaPg, databaseSettings } from './pg-adapter';
+import { createPgPool, databaseSettings, releasingFailedTransactionEnds } from './pg-adapter';
 
 const DISCONNECT_WAIT_MS = 5_000;
 
 /** The one PrismaClient of the process; connects lazily, disconnects on shutdown. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  /**
+   * The pg pool under the client (one pool, one set of connections and limits). Only the
+   * hottest reads use it directly, as plain SQL that skips Prisma's per-query compile:
+   * the caller lookup of every authenticated request and the balances (docs/performance.md).
+   */
+  readonly pool: pg.Pool;
+
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    super({ adapter: createPrismaPg(config.DATABASE_URL, databaseSettings(config)) });
+    const pool = createPgPool(config.DATABASE_URL, databaseSettings(config));
+    // An idle client whose server went away emits 'error' on the pool; unheard, that would crash
+    // the process before Prisma adds its own listener (it does on its first query). pg-pool
+    // discards the client; the next query gets a fresh one or a DATABASE_UNAVAILABLE answer.
+    pool.on('error', () => undefined);
+    super({ adapter: releasingFailedTransactionEnds(new PrismaPg(pool, { disposeExternalPool: true })) });
+    this.pool = pool;
   }
 
   /** Bounded: a connection stuck on a database that went away must not hold up the exit. */

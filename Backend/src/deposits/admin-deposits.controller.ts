@@ -5,6 +5,7 @@ import { CurrentUser, RequireRoles, type AuthenticatedUser } from '../auth/guard
 import { ApiErrors } from '../errors/api-errors';
 import { AdminDepositDto, AdminDepositListDto, ListDepositsQuery, RejectDto } from './deposits.dto';
 import { DepositsService } from './deposits.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('admin')
 @Controller('admin/deposits')
@@ -25,6 +26,7 @@ export class AdminDepositsController {
   @ApiOperation({ summary: 'Reject a deposit that is not final yet; audited, the user is notified' })
   @ApiOkResponse({ type: AdminDepositDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   reject(@CurrentUser() admin: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: RejectDto): Promise<AdminDepositDto> {
     return this.deposits.adminReject(admin.id, id, body.reason);
   }

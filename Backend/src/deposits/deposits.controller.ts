@@ -4,6 +4,7 @@ import { Authenticated, CurrentUser, type AuthenticatedUser } from '../auth/guar
 import { ApiErrors } from '../errors/api-errors';
 import { DepositDto, DepositListDto, ListDepositsQuery, OpenDepositDto, SubmitTxDto } from './deposits.dto';
 import { DepositsService } from './deposits.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('deposits')
 @Controller('deposits')
@@ -24,6 +25,7 @@ export class DepositsController {
   @ApiOperation({ summary: 'Submit the hash of the transaction that sent the funds (OPEN → SUBMITTED)' })
   @ApiOkResponse({ type: DepositDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   submitTx(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: SubmitTxDto): Promise<DepositDto> {
     return this.deposits.submitTx(user.id, id, body.txHash);
   }
@@ -40,6 +42,7 @@ export class DepositsController {
   @ApiOperation({ summary: 'One of my deposits' })
   @ApiOkResponse({ type: DepositDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<DepositDto> {
     return this.deposits.get(user.id, id);
   }

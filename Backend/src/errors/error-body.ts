@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { isDatabaseUnavailable } from '../database/db-errors';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'email' }) field!: string;
@@ -59,6 +60,12 @@ export function toErrorBody(exception: unknown): ErrorBody {
     const response = exception.getResponse();
     const message = typeof response === 'string' ? response : String((response as { message?: unknown }).message ?? exception.message);
     return { statusCode: status, error: CODE_BY_STATUS[status] ?? `HTTP_${status}`, message };
+  }
+  // The database is down, restarting or out of connections: not a bug of this request, and
+  // worth retrying (another replica, a moment later). Failing fast is the pool's job
+  // (DATABASE_CONNECT_TIMEOUT_MS); saying so is this one's.
+  if (isDatabaseUnavailable(exception)) {
+    return { statusCode: 503, error: 'DATABASE_UNAVAILABLE', message: 'The database is unavailable; try again shortly' };
   }
   return { statusCode: 500, error: 'INTERNAL_ERROR', message: 'Internal server error' };
 }

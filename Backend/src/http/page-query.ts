@@ -5,7 +5,7 @@ import { invalidField } from '../errors/error-body';
 
 /** Page size, shared by both pagination styles. */
 class LimitQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -22,7 +22,7 @@ export const MAX_OFFSET = 100_000;
 
 /** The offset pagination query (lists whose order can shift use CursorPageQuery). */
 export class PageQuery extends LimitQuery {
-  @ApiPropertyOptional({ minimum: 0, maximum: MAX_OFFSET, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -31,11 +31,14 @@ export class PageQuery extends LimitQuery {
   offset?: number;
 }
 
+/** What a cursor looks like (base64url); one that decodes to no position is a 400 too. */
+const CURSOR_PATTERN = /^[A-Za-z0-9_-]{1,200}$/;
+
 /** The one cursor pagination query (newest first); the cursor is opaque to clients. */
 export class CursorPageQuery extends LimitQuery {
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', pattern: CURSOR_PATTERN.source })
   @IsOptional()
-  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor must be a nextCursor value from a previous page' })
+  @Matches(CURSOR_PATTERN, { message: 'cursor must be a nextCursor value from a previous page' })
   cursor?: string;
 }
 

@@ -6,6 +6,7 @@ import { RejectDto } from '../deposits/deposits.dto';
 import { ApiErrors } from '../errors/api-errors';
 import { AdminInvestmentDto, AdminInvestmentListDto, AdminListInvestmentsQuery } from './investments.dto';
 import { InvestmentsService } from './investments.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('admin')
 @Controller('admin/investments')
@@ -25,6 +26,7 @@ export class AdminInvestmentsController {
   @ApiOperation({ summary: 'One investment, with its owner and cancellation details' })
   @ApiOkResponse({ type: AdminInvestmentDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<AdminInvestmentDto> {
     return this.investments.adminGet(id);
   }
@@ -34,6 +36,7 @@ export class AdminInvestmentsController {
   @ApiOperation({ summary: 'Cancel an active investment: the principal is returned now, earnings paid so far are kept; audited, the owner is notified' })
   @ApiOkResponse({ type: AdminInvestmentDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   cancel(@CurrentUser() admin: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: RejectDto): Promise<AdminInvestmentDto> {
     return this.investments.adminCancel(admin.id, id, body.reason);
   }

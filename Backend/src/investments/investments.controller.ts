@@ -5,6 +5,7 @@ import { ApiErrors } from '../errors/api-errors';
 import { CursorPageQuery } from '../http/page-query';
 import { CreateInvestmentDto, InvestmentDto, InvestmentListDto } from './investments.dto';
 import { InvestmentsService } from './investments.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('investments')
 @Controller('investments')
@@ -32,6 +33,7 @@ export class InvestmentsController {
   @ApiOperation({ summary: 'One of my investments, with accrued earnings and the next accrual date' })
   @ApiOkResponse({ type: InvestmentDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<InvestmentDto> {
     return this.investments.get(user.id, id);
   }

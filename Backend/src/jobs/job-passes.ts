@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { APP_LOGGER } from '../config/config.module';
+import { reportJobFailure } from '../error-tracking/error-tracking';
 import type { JobName } from './job-metrics';
 import { JobStatusRepository } from './job-status.repository';
 
@@ -9,7 +10,8 @@ export type PassCounts = Record<string, number>;
 
 /**
  * What every job pass does around its work: one trace span, one JobStatus row update
- * (what /metrics and the stale alerts read), one log line with the counts.
+ * (what /metrics and the stale alerts read), one log line with the counts, and a Sentry
+ * report when it fails.
  */
 @Injectable()
 export class JobPasses {
@@ -49,6 +51,7 @@ export class JobPasses {
         span.setStatus({ code: SpanStatusCode.ERROR });
         const fields: Record<string, unknown> = { job, durationMs: elapsed(), ...counts, err: error };
         this.logger.error(fields, `${job} pass failed`);
+        reportJobFailure(job, error);
         await this.jobStatus
           .recordRun(job, { ok: false, startedAt, durationMs: elapsed(), summary: { ...counts, error: (error as Error).message } })
           .catch(() => undefined);

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
+const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** One registry per app instance (tests start many apps in one process). */
 @Injectable()
 export class MetricsService {
@@ -23,6 +25,10 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `..._total`, a suffix reserved for counters
+    // (`promtool check metrics` reports them); their per-type siblings carry the same
+    // numbers: sum(nodejs_active_handles), sum(nodejs_active_requests), sum(nodejs_active_resources).
+    for (const name of GAUGES_NAMED_LIKE_COUNTERS) this.registry.removeSingleMetric(name);
   }
 
   observeHttp(method: string, route: string, statusCode: number, seconds: number) {

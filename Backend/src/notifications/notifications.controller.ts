@@ -4,6 +4,7 @@ import { ApiErrors } from '../errors/api-errors';
 import { Authenticated, CurrentUser, type AuthenticatedUser } from '../auth/guards';
 import { ListNotificationsQuery, MarkedReadDto, NotificationListDto } from './notifications.dto';
 import { NotificationsService } from './notifications.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('notifications')
 @Controller('notifications')
@@ -32,7 +33,8 @@ export class NotificationsController {
   @ApiOperation({ summary: 'Mark one of my notifications read' })
   @ApiNoContentResponse({ description: 'Marked read' })
   @ApiErrors(400, 404)
-  async markRead(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<void> {
+  @ApiIdParam()
+  async markRead(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<void> {
     await this.notifications.markRead(user.id, id);
   }
 }

@@ -5,6 +5,7 @@ import { CurrentUser, RequireRoles, type AuthenticatedUser } from '../auth/guard
 import { ApiErrors } from '../errors/api-errors';
 import { CreatePlanDto, PlanDto, PlanListDto, QuoteDto, QuoteQuery, toPlanDto, UpdatePlanDto } from './plans.dto';
 import { PlansService } from './plans.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('plans')
 @Controller('plans')
@@ -22,6 +23,7 @@ export class PlansController {
   @ApiOperation({ summary: 'One active plan (public)' })
   @ApiOkResponse({ type: PlanDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   async get(@Param('id', new ParseUUIDPipe()) id: string): Promise<PlanDto> {
     return toPlanDto(await this.plans.getActive(id));
   }
@@ -30,6 +32,7 @@ export class PlansController {
   @ApiOperation({ summary: 'What investing `amount` would earn: daily earning, total return, maturity date (public; the same rule the earnings job pays)' })
   @ApiOkResponse({ type: QuoteDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   quote(@Param('id', new ParseUUIDPipe()) id: string, @Query() query: QuoteQuery): Promise<QuoteDto> {
     return this.plans.quote(id, query.amount);
   }
@@ -60,6 +63,7 @@ export class AdminPlansController {
   @ApiOperation({ summary: 'Change or (active: false) deactivate a plan; running investments keep their terms; audited' })
   @ApiOkResponse({ type: PlanDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   update(@CurrentUser() admin: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdatePlanDto): Promise<PlanDto> {
     return this.plans.update(admin.id, id, body);
   }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { AssetCode, type Plan } from '@prisma/client';
 import { AMOUNT_PATTERN, formatAmount } from '../assets/amounts';
 
@@ -29,13 +29,17 @@ export class CreatePlanDto {
   @Matches(RATE_PATTERN, { message: 'returnPercentPer30Days must be a decimal string like "1.5" (4 decimals at most)' })
   returnPercentPer30Days!: string;
 
-  @ApiProperty({ example: 90, minimum: 1, maximum: 3650 }) @Type(() => Number) @IsInt() @Min(1) @Max(3650) durationDays!: number;
+  @ApiProperty({ type: 'integer', example: 90, minimum: 1, maximum: 3650 }) @Type(() => Number) @IsInt() @Min(1) @Max(3650) durationDays!: number;
 
-  @ApiPropertyOptional({ default: true }) @IsOptional() @IsBoolean() active?: boolean;
+  // Absent: true; null is no boolean (IsOptional would let it through to the database).
+  @ApiPropertyOptional({ default: true }) @ValidateIf((_, v) => v !== undefined) @IsBoolean() active?: boolean;
 }
 
-/** Every field optional; running investments keep the terms they were made with. */
-export class UpdatePlanDto extends PartialType(CreatePlanDto) {}
+/**
+ * Every field optional; running investments keep the terms they were made with. `null` is
+ * validated like any value (only maxAmount may be null): skipped, it reached the database.
+ */
+export class UpdatePlanDto extends PartialType(CreatePlanDto, { skipNullProperties: false }) {}
 
 export class QuoteQuery {
   @ApiProperty({ example: '0.5' })

@@ -18,13 +18,13 @@ export class UpdateProfileDto {
   @Matches(NO_CONTROL, { message: 'name must not contain control characters' })
   name?: string;
 
-  @ApiPropertyOptional({ example: '+491701234567', nullable: true, description: 'International format: + and 7 to 15 digits' })
+  @ApiPropertyOptional({ type: String, example: '+491701234567', nullable: true, description: 'International format: + and 7 to 15 digits' })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(({ value }) => (typeof value === 'string' ? value.replace(/[\s()-]/g, '') : value))
   @Matches(/^\+[1-9]\d{6,14}$/, { message: 'phone must be in international format, e.g. +491701234567' })
   phone?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 200, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 200, nullable: true })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(trim)
   @IsString()
@@ -32,7 +32,7 @@ export class UpdateProfileDto {
   @Matches(NO_CONTROL, { message: 'addressLine1 must not contain control characters' })
   addressLine1?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 200, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 200, nullable: true })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(trim)
   @IsString()
@@ -40,7 +40,7 @@ export class UpdateProfileDto {
   @Matches(NO_CONTROL, { message: 'addressLine2 must not contain control characters' })
   addressLine2?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 100, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(trim)
   @IsString()
@@ -48,20 +48,20 @@ export class UpdateProfileDto {
   @Matches(NO_CONTROL, { message: 'city must not contain control characters' })
   city?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 20, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 20, nullable: true })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(trim)
   @IsString()
   @Matches(/^[A-Za-z0-9 -]{2,20}$/, { message: 'postalCode must be 2 to 20 letters, digits, spaces or dashes' })
   postalCode?: string | null;
 
-  @ApiPropertyOptional({ example: 'DE', description: 'ISO 3166-1 alpha-2', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'DE', description: 'ISO 3166-1 alpha-2', nullable: true })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @Transform(({ value }) => (typeof value === 'string' ? value.trim().toUpperCase() : value))
   @Matches(/^[A-Z]{2}$/, { message: 'country must be a two-letter ISO 3166-1 code' })
   country?: string | null;
 
-  @ApiPropertyOptional({ example: '1990-04-23', format: 'date', nullable: true })
+  @ApiPropertyOptional({ type: String, example: '1990-04-23', format: 'date', nullable: true })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @IsISO8601({ strict: true }, { message: 'dateOfBirth must be a date (YYYY-MM-DD)' })
   @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'dateOfBirth must be a date (YYYY-MM-DD)' })

@@ -5,25 +5,26 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
-import {
-  detectResources,
-  envDetector,
-  hostDetector,
-  osDetector,
-  processDetector,
-  resourceFromAttributes,
-  serviceInstanceIdDetector,
-  type ResourceDetector,
-} from '@opentelemetry/resources';
-import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { PrismaInstrumentation } from '@prisma/instrumentation';
+import type { ResourceDetector } from '@opentelemetry/resources';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { withoutSecretQuery } from '../logging/logger';
+
+// The SDK, exporter and instrumentations are required inside startTracing, only when tracing
+// is on: loading them costs about 0.3 s of every cold start (docs/performance.md).
+/* eslint-disable @typescript-eslint/no-require-imports */
+const sdk = () => ({
+  ...(require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http')),
+  ...(require('@opentelemetry/instrumentation') as typeof import('@opentelemetry/instrumentation')),
+  ...(require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http')),
+  ...(require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core')),
+  ...(require('@opentelemetry/resources') as typeof import('@opentelemetry/resources')),
+  ...(require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base')),
+  ...(require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node')),
+  ...(require('@opentelemetry/semantic-conventions') as typeof import('@opentelemetry/semantic-conventions')),
+  ...(require('@prisma/instrumentation') as typeof import('@prisma/instrumentation')),
+});
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 let provider: NodeTracerProvider | undefined;
 
@@ -43,6 +44,19 @@ let provider: NodeTracerProvider | undefined;
  */
 export function startTracing(env: NodeJS.ProcessEnv = process.env): boolean {
   if (provider || !env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
+  const {
+    registerInstrumentations,
+    HttpInstrumentation,
+    NestInstrumentation,
+    PrismaInstrumentation,
+    resourceFromAttributes,
+    detectResources,
+    NodeTracerProvider,
+    BatchSpanProcessor,
+    OTLPTraceExporter,
+    ATTR_SERVICE_NAME,
+    ATTR_SERVICE_VERSION,
+  } = sdk();
   if (env.OTEL_LOG_LEVEL) diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(env.OTEL_LOG_LEVEL) });
   registerInstrumentations({
     instrumentations: [
@@ -67,16 +81,16 @@ export function startTracing(env: NodeJS.ProcessEnv = process.env): boolean {
   return true;
 }
 
-const DETECTORS: Record<string, ResourceDetector> = {
-  host: hostDetector,
-  os: osDetector,
-  serviceinstance: serviceInstanceIdDetector,
-  process: processDetector,
-  env: envDetector,
-};
-
 /** NodeSDK's defaults: env, process, host; OTEL_NODE_RESOURCE_DETECTORS picks others (all, none, a list). */
 function resourceDetectors(env: NodeJS.ProcessEnv): ResourceDetector[] {
+  const { hostDetector, osDetector, serviceInstanceIdDetector, processDetector, envDetector } = sdk();
+  const DETECTORS: Record<string, ResourceDetector> = {
+    host: hostDetector,
+    os: osDetector,
+    serviceinstance: serviceInstanceIdDetector,
+    process: processDetector,
+    env: envDetector,
+  };
   const names = listFromEnv(env.OTEL_NODE_RESOURCE_DETECTORS);
   if (!names) return [envDetector, processDetector, hostDetector];
   if (names.includes('all')) return Object.values(DETECTORS);

@@ -32,18 +32,18 @@ export class CreateTradeDto {
   @IsDateString({ strict: true }, { message: 'tradedAt must be an ISO 8601 date-time' })
   tradedAt!: string;
 
-  @ApiPropertyOptional({ example: '-12.5', description: 'Realized profit (positive) or loss (negative), a decimal string' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: '-12.5', description: 'Realized profit (positive) or loss (negative), a decimal string' })
   @IsOptional()
   @IsString({ message: 'result must be a decimal string' })
   @Matches(SIGNED, { message: 'result must be a signed decimal string like "-12.5"' })
-  result?: string;
+  result?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 500 }) @IsOptional() @IsString() @MaxLength(500) notes?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 500, nullable: true }) @IsOptional() @IsString() @MaxLength(500) notes?: string | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form JSON object, at most 4 KB' })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, description: 'Free-form JSON object, at most 4 KB (null: none)' })
   @IsOptional()
   @IsObject({ message: 'metadata must be a JSON object' })
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | null;
 }
 
 export class TradeDto {

@@ -29,7 +29,9 @@ export class TradesService {
       size: input.size,
       result: input.result,
       notes: input.notes,
-      metadata: input.metadata as Prisma.InputJsonObject | undefined,
+      // `null` (allowed: the field is optional) is no metadata: SQL NULL, not a JSON null the
+      // database's object-only check refuses.
+      metadata: (input.metadata ?? undefined) as Prisma.InputJsonObject | undefined,
       tradedAt,
     });
     return toTradeDto(trade);

@@ -12,7 +12,7 @@ export class UserDto {
   @ApiProperty({ type: String, format: 'date-time' }) createdAt!: string;
 }
 
-export function toUserDto(user: User): UserDto {
+export function toUserDto(user: Pick<User, 'id' | 'email' | 'name' | 'role' | 'emailVerifiedAt' | 'kycStatus' | 'createdAt'>): UserDto {
   return {
     id: user.id,
     email: user.email,

@@ -6,6 +6,7 @@ import { RejectDto } from '../deposits/deposits.dto';
 import { ApiErrors } from '../errors/api-errors';
 import { AdminWithdrawalDto, AdminWithdrawalListDto, ApproveWithdrawalDto, ListWithdrawalsQuery } from './withdrawals.dto';
 import { WithdrawalsService } from './withdrawals.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('admin')
 @Controller('admin/withdrawals')
@@ -26,6 +27,7 @@ export class AdminWithdrawalsController {
   @ApiOperation({ summary: 'Approve a pending withdrawal with the payout transaction hash; audited, the user is notified' })
   @ApiOkResponse({ type: AdminWithdrawalDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   approve(@CurrentUser() admin: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ApproveWithdrawalDto): Promise<AdminWithdrawalDto> {
     return this.withdrawals.approve(admin.id, id, body.payoutTxHash);
   }
@@ -35,6 +37,7 @@ export class AdminWithdrawalsController {
   @ApiOperation({ summary: 'Reject a pending withdrawal: the hold is released; audited, the user is notified' })
   @ApiOkResponse({ type: AdminWithdrawalDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   reject(@CurrentUser() admin: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: RejectDto): Promise<AdminWithdrawalDto> {
     return this.withdrawals.reject(admin.id, id, body.reason);
   }

@@ -4,6 +4,7 @@ import { Authenticated, CurrentUser, type AuthenticatedUser } from '../auth/guar
 import { ApiErrors } from '../errors/api-errors';
 import { ListWithdrawalsQuery, RequestWithdrawalDto, WithdrawalDto, WithdrawalListDto } from './withdrawals.dto';
 import { WithdrawalsService } from './withdrawals.service';
+import { ApiIdParam } from '../http/id-param';
 
 @ApiTags('withdrawals')
 @Controller('withdrawals')
@@ -24,6 +25,7 @@ export class WithdrawalsController {
   @ApiOperation({ summary: 'Cancel my pending withdrawal: the hold is released' })
   @ApiOkResponse({ type: WithdrawalDto })
   @ApiErrors(400, 404, 409)
+  @ApiIdParam()
   cancel(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<WithdrawalDto> {
     return this.withdrawals.cancel(user.id, id);
   }
@@ -40,6 +42,7 @@ export class WithdrawalsController {
   @ApiOperation({ summary: 'One of my withdrawals' })
   @ApiOkResponse({ type: WithdrawalDto })
   @ApiErrors(400, 404)
+  @ApiIdParam()
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', new ParseUUIDPipe()) id: string): Promise<WithdrawalDto> {
     return this.withdrawals.get(user.id, id);
   }

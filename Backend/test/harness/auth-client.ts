@@ -152,3 +152,27 @@ export async function authRequestsProcessed(pool: import('pg').Pool): Promise<vo
     return rows[0].n === 0 ? true : undefined;
   }, 15_000, 'auth requests processed');
 }
+
+/**
+ * A verified user written straight into the database and an access token for it, signed by
+ * the app's own signer: for tests whose API cannot send email (or whose subject is not auth).
+ */
+export async function insertUserWithToken(
+  pool: import('pg').Pool,
+  options: { email?: string; role?: 'USER' | 'ADMIN'; jwtSecret?: string } = {},
+): Promise<{ id: string; email: string; token: string }> {
+  const crypto = await import('node:crypto');
+  const { JwtService } = await import('@nestjs/jwt');
+  const { AccessTokens } = await import('../../src/auth/access-tokens');
+  const { TEST_JWT_SECRET } = await import('./app');
+  const email = options.email ?? `user-${crypto.randomBytes(4).toString('hex')}@example.com`;
+  const role = options.role ?? 'USER';
+  const { rows } = await pool.query(
+    `INSERT INTO "User" (id, email, "passwordHash", name, role, "emailVerifiedAt", "updatedAt")
+     VALUES (gen_random_uuid(), $1, 'not-a-password-hash', 'Test User', $2, now(), now()) RETURNING id, "tokenVersion"`,
+    [email, role],
+  );
+  const signer = new AccessTokens(new JwtService({ secret: options.jwtSecret ?? TEST_JWT_SECRET }), { JWT_EXPIRES_IN: '1h' } as never);
+  const token = await signer.sign({ id: rows[0].id, role, tokenVersion: rows[0].tokenVersion });
+  return { id: rows[0].id, email, token };
+}

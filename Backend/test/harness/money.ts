@@ -65,29 +65,7 @@ export async function startMoneyTestEnv(env: Record<string, string> = {}): Promi
       if (options.admin) await db.pool.query(`UPDATE "User" SET role = 'ADMIN' WHERE id = $1`, [userId]);
       return { id: userId, email, token: accessToken };
     },
-    async fund(userId, asset, amount) {
-      const code = asset as AssetDefinition['code'];
-      await inTransaction(db.pool, async (client) => {
-        const { rows } = await client.query(
-          `INSERT INTO "Deposit" (id, "userId", asset, "expectedAmount", address, "requiredConfirmations", "expiresAt", "updatedAt")
-           VALUES (gen_random_uuid(), $1, $2, $3, $4, 1, now() + interval '1 day', now()) RETURNING id`,
-          [userId, asset, amount, ASSETS[code].defaults.devAddress],
-        );
-        const id = rows[0].id;
-        await client.query(`UPDATE "Deposit" SET status = 'SUBMITTED', "txHash" = $2 WHERE id = $1`, [id, randomTxHash(code)]);
-        await client.query(`UPDATE "Deposit" SET status = 'CREDITED', "receivedAmount" = $2, "creditedAt" = now() WHERE id = $1`, [id, amount]);
-        const account = await client.query(
-          `INSERT INTO "Account" (id, "userId", asset) VALUES (gen_random_uuid(), $1, $2) ON CONFLICT ("userId", asset) DO UPDATE SET asset = EXCLUDED.asset RETURNING id`,
-          [userId, asset],
-        );
-        await client.query(`INSERT INTO "LedgerEntry" (id, "accountId", type, amount, "idempotencyKey", "depositId") VALUES (gen_random_uuid(), $1, 'DEPOSIT', $2, $3, $4)`, [
-          account.rows[0].id,
-          amount,
-          `deposit:${id}`,
-          id,
-        ]);
-      });
-    },
+    fund: (userId, asset, amount) => fundWithSql(db.pool, userId, asset, amount),
     monitorPass: () => app.app.get(DepositMonitorService).runPass(),
     close: async () => {
       await app.close();
@@ -96,6 +74,34 @@ export async function startMoneyTestEnv(env: Record<string, string> = {}): Promi
       await db.drop();
     },
   };
+}
+
+/**
+ * Credits `amount` to a user through a CREDITED deposit and its ledger entry, with raw SQL the
+ * database checks like the monitor's (no verifier, no monitor pass).
+ */
+export async function fundWithSql(pool: import('pg').Pool, userId: string, asset: string, amount: string): Promise<void> {
+  const code = asset as AssetDefinition['code'];
+  await inTransaction(pool, async (client) => {
+    const { rows } = await client.query(
+      `INSERT INTO "Deposit" (id, "userId", asset, "expectedAmount", address, "requiredConfirmations", "expiresAt", "updatedAt")
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, 1, now() + interval '1 day', now()) RETURNING id`,
+      [userId, asset, amount, ASSETS[code].defaults.devAddress],
+    );
+    const id = rows[0].id;
+    await client.query(`UPDATE "Deposit" SET status = 'SUBMITTED', "txHash" = $2 WHERE id = $1`, [id, randomTxHash(code)]);
+    await client.query(`UPDATE "Deposit" SET status = 'CREDITED', "receivedAmount" = $2, "creditedAt" = now() WHERE id = $1`, [id, amount]);
+    const account = await client.query(
+      `INSERT INTO "Account" (id, "userId", asset) VALUES (gen_random_uuid(), $1, $2) ON CONFLICT ("userId", asset) DO UPDATE SET asset = EXCLUDED.asset RETURNING id`,
+      [userId, asset],
+    );
+    await client.query(`INSERT INTO "LedgerEntry" (id, "accountId", type, amount, "idempotencyKey", "depositId") VALUES (gen_random_uuid(), $1, 'DEPOSIT', $2, $3, $4)`, [
+      account.rows[0].id,
+      amount,
+      `deposit:${id}`,
+      id,
+    ]);
+  });
 }
 
 /** The balance the API reports for one asset. */
@@ -111,4 +117,23 @@ const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 export function randomTxHash(asset: AssetDefinition['code']): string {
   if (ASSETS[asset].txHashFormat === 'base58sig') return Array.from(crypto.randomBytes(88), (b) => BASE58[b % BASE58.length]).join('');
   return canonicalTxHash(asset, crypto.randomBytes(32).toString('hex'))!;
+}
+
+/**
+ * `txHashes.length` ETH deposits of `userId`, SUBMITTED with those hashes and due now (as if
+ * each user had opened an intent for 1 ETH and sent the hash), straight into the database.
+ */
+export async function insertDueDeposits(pool: import('pg').Pool, userId: string, txHashes: string[], requiredConfirmations = 12): Promise<string[]> {
+  const { rows } = await pool.query(
+    `INSERT INTO "Deposit" (id, "userId", asset, "expectedAmount", address, "requiredConfirmations", "expiresAt", "updatedAt")
+     SELECT gen_random_uuid(), $1, 'ETH', 1, $2, $3, now() + interval '1 day', now() FROM generate_series(1, $4) RETURNING id`,
+    [userId, ETH_ADDRESS, requiredConfirmations, txHashes.length],
+  );
+  const ids = rows.map((r) => r.id as string);
+  await pool.query(
+    `UPDATE "Deposit" d SET status = 'SUBMITTED', "txHash" = h.hash, "submittedAt" = now(), "nextCheckAt" = now()
+       FROM unnest($1::uuid[], $2::text[]) AS h(id, hash) WHERE d.id = h.id`,
+    [ids, txHashes],
+  );
+  return ids;
 }

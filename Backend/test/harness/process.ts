@@ -27,7 +27,12 @@ export function runNode(script: string, env: NodeJS.ProcessEnv, options: { detac
 }
 
 /** Polls until `check` returns a value (or throws after the deadline). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  what = 'condition',
+  intervalMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -37,7 +42,7 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     } catch (error) {
       lastError = error;
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
@@ -59,4 +64,29 @@ export async function runApi(env: NodeJS.ProcessEnv): Promise<RunningProcess & {
   const port = await freePort();
   const proc = runNode('dist/main.js', { JWT_SECRET: TEST_JWT_SECRET, HOST: '127.0.0.1', PORT: String(port), LOG_FORMAT: 'json', ...env });
   return { ...proc, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+/** The JSON log lines a process wrote (LOG_FORMAT=json); other output is skipped. */
+export function logLines(proc: Pick<RunningProcess, 'output'>): Record<string, any>[] {
+  return proc
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, any>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Sends SIGKILL to every process still running (afterAll: nothing outlives a test file). */
+export async function killAll(procs: Iterable<Pick<RunningProcess, 'child' | 'exited'>>): Promise<void> {
+  await Promise.all(
+    [...procs].map(async (p) => {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await p.exited;
+    }),
+  );
 }

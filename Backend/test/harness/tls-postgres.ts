@@ -38,9 +38,16 @@ function serverOwner(): { uid: number; gid: number } | undefined {
   return { uid: Number(id('-u').stdout.trim()), gid: Number(id('-g').stdout.trim()) };
 }
 
-/** tls-postgres-server.js in a child process (it needs the built dist/, as runApi does). */
-async function startServerProcess(dataDir: string, postgresFlags: string[]): Promise<{ serverUrl: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'tls-postgres-server.js'), JSON.stringify({ dataDir, postgresFlags })], {
+/**
+ * An embedded PostgreSQL in a child process, tls-postgres-server.js (it needs the built dist/,
+ * as runApi does). `persistent`: stop() keeps the data dir, so the same dir and port start again.
+ */
+export async function startPostgresProcess(
+  dataDir: string,
+  postgresFlags: string[],
+  options: { persistent?: boolean; port?: number } = {},
+): Promise<{ serverUrl: string; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'tls-postgres-server.js'), JSON.stringify({ dataDir, postgresFlags, ...options })], {
     cwd: BACKEND_DIR,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -84,7 +91,7 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
   if (owner) fs.chownSync(keyFile, owner.uid, owner.gid);
   for (const f of ['server.crt', 'ca.crt', 'wrong-ca.crt']) fs.chmodSync(path.join(dir, f), 0o644);
 
-  const db = await startServerProcess(path.join(dir, 'data'), [
+  const db = await startPostgresProcess(path.join(dir, 'data'), [
     '-c', 'ssl=on', '-c', `ssl_cert_file=${path.join(dir, 'server.crt')}`, '-c', `ssl_key_file=${keyFile}`,
   ]);
   const server = new URL(db.serverUrl);

@@ -204,6 +204,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     }),
     API_DOCS_ENABLED: s.bool('Serve the interactive API reference at /docs (never routed by the Ingress; /openapi.json is always served). The production example values turn it off.', true),
     BODY_LIMIT_BYTES: s.int('Maximum request body size.', { default: 1048576, minimum: 1024, maximum: 52428800 }),
+    HTTP_REQUEST_TIMEOUT_MS: s.int('A client must send its whole request (headers and body) within this, or it gets 408 and the connection is closed (slow clients cannot hold connections).', { default: 30000, minimum: 1000, maximum: 600000 }),
     DATABASE_POOL_SIZE: s.int('PostgreSQL connections per process (plus 4 for rate limits on API pods); replicas x this must fit the server\'s max_connections.', { default: 10, minimum: 1, maximum: 200 }),
     DATABASE_CONNECT_TIMEOUT_MS: s.int('Connecting to PostgreSQL, and waiting for a free pooled connection, fails after this.', { default: 5000, minimum: 100, maximum: 120000 }),
     DATABASE_STATEMENT_TIMEOUT_MS: s.int('Server-side limit per SQL statement (0: none).', { default: 30000, minimum: 0, maximum: 3600000 }),
@@ -231,6 +232,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     DEPOSIT_MONITOR_INTERVAL_SECONDS: s.int('Seconds between passes of a looping monitor (--watch, or the API with RUN_SCHEDULED_JOBS); the CronJob runs one pass per schedule instead.', { default: 30, minimum: 1, maximum: 3600 }),
     DEPOSIT_MONITOR_BATCH_SIZE: s.int('Deposits claimed per batch.', { default: 200, minimum: 1, maximum: 5000 }),
     DEPOSIT_MONITOR_CONCURRENCY: s.int('Verifier calls in flight per monitor process.', { default: 8, minimum: 1, maximum: 64 }),
+    SENTRY_ENVIRONMENT: s.string('Sentry environment of the reports (production, staging); empty: NODE_ENV. Reporting is on when the Secret has SENTRY_DSN (secrets.keys.SENTRY_DSN).', { default: '', pattern: '^[A-Za-z0-9._-]{0,64}$' }),
   }),
   assets: s.object('Per-asset deposit settings, rendered into the ConfigMap (ASSETS_ENABLED, DEPOSIT_*_<ASSET>, WITHDRAWAL_MIN_<ASSET>). Addresses are public: they belong here, not in the Secret.', perAsset((code, a) =>
     s.object(`${code} on ${a.network}.`, {
@@ -271,7 +273,8 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     replicaCount: s.int('Replicas when autoscaling is off (0 scales the API down; then turn api.pdb off).', { default: 2, minimum: 0, maximum: 100 }),
     scheduling: scheduling('API'),
     strategy: s.block<object>('Deployment strategy (default: one extra pod at a time, never one fewer).', DEFAULT_STRATEGY, blockSchemas.object),
-    resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '384Mi' }, limits: { cpu: '1', memory: '768Mi' } }),
+    // Memory from `npm run bench -- memory` (docs/performance.md): request ≥ 1.25 × RSS after load, limit ≥ 1.5 × peak.
+    resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '448Mi' }, limits: { cpu: '1', memory: '896Mi' } }),
     autoscaling: s.object('HorizontalPodAutoscaler (replaces replicaCount).', {
       enabled: s.bool('Create the HPA.', false),
       minReplicas: s.int('Minimum replicas.', { default: 2, minimum: 1, maximum: 100 }),
@@ -317,7 +320,8 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     startingDeadlineSeconds: 60,
     activeDeadlineSeconds: 300,
     backoffLimit: 1,
-    resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '500m', memory: '512Mi' } },
+    // A pass peaks at 242–274 MiB RSS (docs/performance.md, memory): request ≥ 1.25 × peak, limit ≥ 1.5 × peak.
+    resources: { requests: { cpu: '100m', memory: '384Mi' }, limits: { cpu: '500m', memory: '768Mi' } },
   }),
   earnings: cronJob('daily earnings accrual (catches up missed days, completes matured investments)', {
     schedule: '15 0 * * *',

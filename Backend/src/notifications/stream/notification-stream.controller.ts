@@ -16,6 +16,21 @@ const EVENT_STREAM_DOC = [
   '(EventSource does it itself) or `?lastEventId=` replays every notification after that position first.',
 ].join(' ');
 
+/**
+ * The schema of one event of the stream (for text/event-stream, OpenAPI tools such as
+ * schemathesis apply the schema to each parsed event, not to the whole text).
+ */
+const STREAM_EVENT_SCHEMA = {
+  type: 'object',
+  required: ['event', 'data'],
+  properties: {
+    event: { type: 'string', enum: ['notification', 'session-expired', 'session-revoked'] },
+    data: { type: 'string', description: 'JSON: the Notification for `notification`, `{}` for the others' },
+    id: { type: 'string', pattern: STREAM_POSITION.source, description: 'Stream position (on `notification` events; send it back as Last-Event-ID)' },
+    retry: { type: 'integer', description: 'Reconnect delay in milliseconds' },
+  },
+};
+
 @ApiTags('notifications')
 @Controller('notifications')
 export class NotificationStreamController {
@@ -40,7 +55,7 @@ export class NotificationStreamController {
   @ApiSecurity('stream-ticket')
   @ApiOperation({ summary: 'My notifications, live (Server-Sent Events)', description: EVENT_STREAM_DOC })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Replay from after this event id (sent by EventSource when it reconnects)' })
-  @ApiOkResponse({ description: 'An event stream that stays open', content: { 'text/event-stream': { schema: { type: 'string', example: 'id: 42\nevent: notification\ndata: {"id":"…","title":"Deposit credited","body":"…","readAt":null,"createdAt":"…"}\n\n' } } } })
+  @ApiOkResponse({ description: 'An event stream that stays open', content: { 'text/event-stream': { schema: STREAM_EVENT_SCHEMA, example: 'id: 42\nevent: notification\ndata: {"id":"…","title":"Deposit credited","body":"…","readAt":null,"createdAt":"…"}\n\n' } } })
   @ApiErrors(400, 401, 429, 503)
   async stream(
     @Req() request: AuthenticatedRequest,
