@@ -25,6 +25,7 @@ import { createTestDatabase, type TestDatabase } from './harness/postgres';
 import { BACKEND_DIR, eventually, runApi, runNode, statusOf, type RunningProcess } from './harness/process';
 import { startTestSmtp, type TestSmtp } from './harness/smtp';
 import { startTestVerifier, type TestVerifier } from './harness/verifier';
+import type { OtlpAttribute, OtlpSpan as ReceivedSpan } from './harness/otlp';
 
 const ROOT = path.join(BACKEND_DIR, '..');
 const STEP_TIMEOUT = 120_000;
@@ -137,18 +138,8 @@ function collectorBinary(): string {
 
 // ---------------------------------------------------------------- collector output
 
-interface OtlpAttribute {
-  key: string;
-  value: { stringValue?: string; intValue?: string | number };
-}
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes?: OtlpAttribute[];
-}
+/** The collector's file exporter leaves out empty attribute lists. */
+type OtlpSpan = Omit<ReceivedSpan, 'attributes'> & { attributes?: OtlpAttribute[] };
 interface ExportedSpan {
   span: OtlpSpan;
   resource: Record<string, string | undefined>;

@@ -1,38 +1,6 @@
-import http from 'node:http';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
+import { startOtlpReceiver, type OtlpSpan } from './harness/otlp';
 import { eventually, runApi, statusOf } from './harness/process';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
-}
-
-/** A local OTLP/HTTP (JSON) receiver: collects every exported span and resource. */
-async function startOtlpReceiver() {
-  const spans: OtlpSpan[] = [];
-  const resources: Record<string, string>[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      if (req.url === '/v1/traces') {
-        const payload = JSON.parse(body);
-        for (const rs of payload.resourceSpans ?? []) {
-          resources.push(Object.fromEntries((rs.resource?.attributes ?? []).map((a: OtlpSpan['attributes'][0]) => [a.key, a.value.stringValue])));
-          for (const ss of rs.scopeSpans ?? []) spans.push(...ss.spans);
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, spans, resources, close: () => server.close() };
-}
 
 const attr = (span: OtlpSpan, key: string) => span.attributes.find((a) => a.key === key)?.value.stringValue;
 
