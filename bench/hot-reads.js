@@ -11,7 +11,6 @@
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 const autocannon = require('autocannon');
-const jsonwebtoken = require('jsonwebtoken');
 const pg = require('pg');
 const lib = require('./lib');
 
@@ -26,31 +25,6 @@ const ROUTES = [
   { path: '/healthz', auth: false, servers: ['api', 'bare-pg', 'bare-nest'] },
 ];
 const TARGETS = { throughput: 0.8, p99: 1.5, healthz: 0.75 };
-
-/** A user with three funded accounts, as the ledger would have them. */
-async function seedUser(url) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const user = (
-      await client.query(
-        `INSERT INTO "User" (id, email, "passwordHash", name, "emailVerifiedAt", "updatedAt")
-         VALUES (gen_random_uuid(), 'bench@example.com', 'x', 'Bench User', now(), now()) RETURNING id, role, "tokenVersion"`,
-      )
-    ).rows[0];
-    for (const [asset, amount] of [['BTC', '0.5'], ['ETH', '12.25'], ['USDT', '1500']]) {
-      const account = (await client.query(`INSERT INTO "Account" (id, "userId", asset) VALUES (gen_random_uuid(), $1, $2) RETURNING id`, [user.id, asset])).rows[0];
-      await client.query(`INSERT INTO "LedgerEntry" (id, "accountId", type, amount, "idempotencyKey") VALUES (gen_random_uuid(), $1, 'ADJUSTMENT', $2, $3)`, [
-        account.id,
-        amount,
-        `adjustment:bench-${asset}`,
-      ]);
-    }
-    return user;
-  } finally {
-    await client.end();
-  }
-}
 
 function startServer(name, args, env, readyPath) {
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -85,7 +59,9 @@ async function main() {
   const db = await lib.startBenchDatabase();
   const servers = {};
   try {
-    const user = await seedUser(db.url);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const user = await lib.seedFundedUser(client, { email: 'bench@example.com', name: 'Bench User' }).finally(() => client.end());
     const ports = { api: await lib.freePort(), 'bare-pg': await lib.freePort(), 'bare-prisma': await lib.freePort(), 'bare-nest': await lib.freePort() };
     const env = (name) => lib.productionApiEnv(db.url, ports[name]);
     lib.log('starting the API (NODE_ENV=production, LOG_LEVEL=warn) and the bare servers');
@@ -94,7 +70,7 @@ async function main() {
     servers['bare-prisma'] = startServer('bare-prisma', [path.join(__dirname, 'baselines', 'hot-reads-bare.js'), 'prisma'], env('bare-prisma'), '/healthz');
     servers['bare-nest'] = startServer('bare-nest', [path.join(__dirname, 'baselines', 'healthz-bare-nest.js')], env('bare-nest'), '/healthz');
     await Promise.all(Object.values(servers).map((s) => s.ready()));
-    const token = jsonwebtoken.sign({ sub: user.id, role: user.role, typ: 'access', ver: user.tokenVersion }, lib.JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+    const token = lib.accessToken(user);
 
     const results = {};
     for (const route of ROUTES) {

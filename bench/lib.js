@@ -260,6 +260,34 @@ function productionApiEnv(databaseUrl, port, overrides = {}) {
   };
 }
 
+/**
+ * A verified user with funded BTC, ETH and USDT accounts, each balance posted as `entries`
+ * ADJUSTMENT ledger entries (the triggers keep the cached balance), on an open pg client.
+ */
+async function seedFundedUser(client, { email, name, entries = 1 }) {
+  const user = (
+    await client.query(
+      `INSERT INTO "User" (id, email, "passwordHash", name, "emailVerifiedAt", "updatedAt")
+       VALUES (gen_random_uuid(), $1, 'x', $2, now(), now()) RETURNING id, role, "tokenVersion"`,
+      [email, name],
+    )
+  ).rows[0];
+  for (const [asset, amount] of [['BTC', '0.5'], ['ETH', '12.25'], ['USDT', '1500']]) {
+    const account = (await client.query(`INSERT INTO "Account" (id, "userId", asset) VALUES (gen_random_uuid(), $1, $2) RETURNING id`, [user.id, asset])).rows[0];
+    await client.query(
+      `INSERT INTO "LedgerEntry" (id, "accountId", type, amount, "idempotencyKey")
+       SELECT gen_random_uuid(), $1, 'ADJUSTMENT', $2::numeric / $3, 'adjustment:bench-' || $4 || '-' || $5 || '-' || g FROM generate_series(1, $3::int) g`,
+      [account.id, amount, entries, user.id, asset],
+    );
+  }
+  return user;
+}
+
+/** An access token for `user` as the API signs them (claims of access-tokens.ts, HS256, JWT_SECRET), valid for an hour. */
+function accessToken(user) {
+  return require('jsonwebtoken').sign({ sub: user.id, role: user.role, typ: 'access', ver: user.tokenVersion }, JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+}
+
 /** A free TCP port on loopback. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -288,4 +316,4 @@ async function waitForStatus(url, { status = 200, timeoutMs = 60_000 } = {}) {
   }
 }
 
-module.exports = { addBenchDatabase, onInterrupt, cpuPressure, describePressure, cpuProfileByPackage, profileCpu, REPO_ROOT, JWT_SECRET, productionApiEnv, freePort, waitForStatus, log, startBenchDatabase, median, timeIt, machine, table, barChart, writeSvg, writeSection };
+module.exports = { addBenchDatabase, onInterrupt, cpuPressure, describePressure, cpuProfileByPackage, profileCpu, REPO_ROOT, JWT_SECRET, productionApiEnv, seedFundedUser, accessToken, freePort, waitForStatus, log, startBenchDatabase, median, timeIt, machine, table, barChart, writeSvg, writeSection };

@@ -14,7 +14,6 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const autocannon = require('autocannon');
-const jsonwebtoken = require('jsonwebtoken');
 const pg = require('pg');
 const YAML = require('yaml');
 const lib = require('./lib');
@@ -130,20 +129,7 @@ async function seedReader(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const user = (
-      await client.query(
-        `INSERT INTO "User" (id, email, "passwordHash", name, "emailVerifiedAt", "updatedAt")
-         VALUES (gen_random_uuid(), 'memory@bench.test', 'x', 'Memory Bench', now(), now()) RETURNING id, role, "tokenVersion"`,
-      )
-    ).rows[0];
-    for (const [asset, amount] of [['BTC', '0.5'], ['ETH', '12.25'], ['USDT', '1500']]) {
-      const account = (await client.query(`INSERT INTO "Account" (id, "userId", asset) VALUES (gen_random_uuid(), $1, $2) RETURNING id`, [user.id, asset])).rows[0];
-      await client.query(
-        `INSERT INTO "LedgerEntry" (id, "accountId", type, amount, "idempotencyKey")
-         SELECT gen_random_uuid(), $1, 'ADJUSTMENT', $2::numeric / 100, 'adjustment:memory-' || $3 || '-' || g FROM generate_series(1, 100) g`,
-        [account.id, amount, asset],
-      );
-    }
+    const user = await lib.seedFundedUser(client, { email: 'memory@bench.test', name: 'Memory Bench', entries: 100 });
     const { ASSETS } = require('../Backend/dist/assets/asset-registry');
     await client.query(
       `INSERT INTO "Deposit" (id, "userId", asset, "expectedAmount", address, "requiredConfirmations", "expiresAt", "updatedAt")
@@ -185,7 +171,7 @@ async function main() {
     db = await lib.startBenchDatabase();
     verifier = await startVerifierDouble();
     const user = await seedReader(db.url);
-    const token = jsonwebtoken.sign({ sub: user.id, role: user.role, typ: 'access', ver: user.tokenVersion }, lib.JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
+    const token = lib.accessToken(user);
     // The chart's ConfigMap defaults: info logs (to /dev/null here), API docs on.
     const env = async () => lib.productionApiEnv(db.url, await lib.freePort(), { LOG_LEVEL: 'info', API_DOCS_ENABLED: 'true', HOST: '127.0.0.1', ...verifier.env });
 
