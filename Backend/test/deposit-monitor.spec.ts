@@ -1,4 +1,5 @@
 import { DepositMonitorService } from '../src/deposits/deposit-monitor.service';
+import { DepositsRepository } from '../src/deposits/deposits.repository';
 import { startTestApp } from './harness/app';
 import { eventually, runNode, statusOf } from './harness/process';
 import { freePort } from '../src/local/embedded-postgres';
@@ -134,6 +135,70 @@ describe('deposit monitor', () => {
     await makeDue();
     await env.monitorPass();
     for (const d of [never, dropped]) expect(await row(d.id)).toMatchObject({ status: 'REJECTED', reason: expect.stringMatching(/not found on the chain/) });
+  });
+
+  describe('credits in batches (one transaction per group of CONFIRMED verdicts)', () => {
+    const credited = async (ids: string[]) =>
+      (
+        await env.db.pool.query(
+          `SELECT d.id, d.status, (SELECT count(*)::int FROM "LedgerEntry" e WHERE e."depositId" = d.id) AS entries
+             FROM "Deposit" d WHERE d.id = ANY($1::uuid[]) ORDER BY d.id`,
+          [ids],
+        )
+      ).rows;
+    const creditNotices = async () =>
+      (await env.db.pool.query(`SELECT body FROM "Notification" WHERE "userId" = $1 AND title = 'Deposit credited'`, [user.id])).rows.map((r) => r.body as string);
+    const balanceMatchesLedger = async () =>
+      (await env.db.pool.query(`SELECT bool_and(a.balance = (SELECT COALESCE(SUM(amount), 0) FROM "LedgerEntry" WHERE "accountId" = a.id)) AS ok FROM "Account" a`)).rows[0].ok;
+
+    it('one deposit the database refuses holds back no other, and is not half-written; the next pass credits it', async () => {
+      const deposits = await Promise.all(Array.from({ length: 6 }, (_, i) => submitted(`1.00000${i}`)));
+      for (const [i, d] of deposits.entries()) env.verifier.setTx('ETH', d.txHash, { confirmations: 12, amount: `1.00000${i}`, toAddress: ETH_ADDRESS });
+      const refused = deposits[2]!;
+      const noticesBefore = (await creditNotices()).length;
+      // fault injection: PostgreSQL refuses this one DEPOSIT entry (as a constraint would)
+      await env.db.pool.query(`CREATE FUNCTION test_refuse_entry() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$`);
+      await env.db.pool.query(
+        `CREATE TRIGGER test_refuse_entry BEFORE INSERT ON "LedgerEntry" FOR EACH ROW WHEN (NEW."depositId" = '${refused.id}') EXECUTE FUNCTION test_refuse_entry()`,
+      );
+      try {
+        await makeDue();
+        await expect(env.monitorPass()).rejects.toThrow(/refused by the test/);
+      } finally {
+        await env.db.pool.query(`DROP TRIGGER test_refuse_entry ON "LedgerEntry"; DROP FUNCTION test_refuse_entry()`);
+      }
+      const rows = await credited(deposits.map((d) => d.id));
+      expect(rows.filter((r) => r.id !== refused.id)).toEqual(rows.filter((r) => r.id !== refused.id).map((r) => ({ id: r.id, status: 'CREDITED', entries: 1 })));
+      expect(rows.find((r) => r.id === refused.id)).toEqual({ id: refused.id, status: 'SUBMITTED', entries: 0 });
+      expect((await creditNotices()).length).toBe(noticesBefore + 5);
+      expect(await balanceMatchesLedger()).toBe(true);
+
+      await makeDue();
+      expect((await env.monitorPass()).credited).toBe(1);
+      expect(await row(refused.id)).toMatchObject({ status: 'CREDITED', received: '1.000002000000000000' });
+      expect(await entries(refused.id)).toBe(1);
+      const notices = await creditNotices();
+      expect(notices.length).toBe(noticesBefore + 6);
+      expect(notices).toContain('Your deposit of 1.000002000000000000 ETH was credited to your balance.');
+    });
+
+    it('creditMany credits only deposits still waiting: one already credited or rejected by someone else is left out, nothing doubled', async () => {
+      const [waiting, done, rejected] = await Promise.all([submitted(), submitted(), submitted()]);
+      const repo = env.app.app.get(DepositsRepository);
+      const verdict = (id: string) => ({ id, receivedAmount: '1', confirmations: 12, result: 'CONFIRMED 12/12' });
+      await repo.sqlTransaction((client) => repo.creditMany([verdict(done!.id)], client));
+      await env.db.pool.query(`UPDATE "Deposit" SET status = 'REJECTED', "rejectionReason" = 'by an admin', "nextCheckAt" = NULL WHERE id = $1`, [rejected!.id]);
+      const out = await repo.sqlTransaction((client) => repo.creditMany([verdict(waiting!.id), verdict(done!.id), verdict(rejected!.id)], client));
+      expect(out.map((d) => d.id)).toEqual([waiting!.id]);
+      expect(await credited([waiting!.id, done!.id, rejected!.id])).toEqual(
+        [
+          { id: waiting!.id, status: 'CREDITED', entries: 1 },
+          { id: done!.id, status: 'CREDITED', entries: 1 },
+          { id: rejected!.id, status: 'REJECTED', entries: 0 },
+        ].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      expect(await balanceMatchesLedger()).toBe(true);
+    });
   });
 
   it('expires OPEN intents past expiresAt', async () => {

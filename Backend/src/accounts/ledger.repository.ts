@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma, type AssetCode, type LedgerEntryType } from '@prisma/client';
-import { PrismaService } from '../database/prisma.service';
+import { PrismaService, type SqlClient } from '../database/prisma.service';
 import type { Db } from '../users/users.repository';
 import type { Decimal } from '../assets/amounts';
 
@@ -15,6 +15,14 @@ export interface Posting {
   withdrawalId?: string;
   investmentId?: string;
   description?: string;
+}
+
+/** A posting to the (user, asset) account, which is created at zero if it does not exist yet. */
+export interface AccountPosting extends Omit<Posting, 'accountId' | 'amount'> {
+  userId: string;
+  asset: AssetCode;
+  /** Signed decimal string. */
+  amount: string;
 }
 
 export interface LedgerRow {
@@ -83,6 +91,45 @@ export class LedgerRepository {
         description: posting.description,
       },
     });
+  }
+
+  /**
+   * Many postings in the caller's SQL transaction, set-based: one statement creates the
+   * missing accounts, one inserts every entry. Entries go in account order, so two batches
+   * lock the accounts they share in the same order (the triggers lock each entry's account).
+   * All or nothing: the caller's transaction fails if any entry is refused.
+   */
+  async postMany(postings: AccountPosting[], client: SqlClient): Promise<void> {
+    if (postings.length === 0) return;
+    const column = <K extends keyof AccountPosting>(key: K) => postings.map((p) => p[key] ?? null);
+    await client.query(
+      `INSERT INTO "Account" ("id", "userId", "asset")
+       SELECT gen_random_uuid(), t."userId", t."asset"
+         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::"AssetCode"[]) AS u("userId", "asset") ORDER BY 1, 2) t
+       ON CONFLICT ("userId", "asset") DO NOTHING`,
+      [column('userId'), column('asset')],
+    );
+    const { rowCount } = await client.query(
+      `INSERT INTO "LedgerEntry" ("id", "accountId", "type", "amount", "idempotencyKey", "depositId", "withdrawalId", "investmentId", "description")
+       SELECT gen_random_uuid(), a."id", p."type", p."amount", p."idempotencyKey", p."depositId", p."withdrawalId", p."investmentId", p."description"
+         FROM unnest($1::uuid[], $2::"AssetCode"[], $3::"LedgerEntryType"[], $4::numeric[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[])
+              AS p("userId", "asset", "type", "amount", "idempotencyKey", "depositId", "withdrawalId", "investmentId", "description")
+         JOIN "Account" a ON a."userId" = p."userId" AND a."asset" = p."asset"
+        ORDER BY a."id", p."idempotencyKey"`,
+      [
+        column('userId'),
+        column('asset'),
+        column('type'),
+        column('amount'),
+        column('idempotencyKey'),
+        column('depositId'),
+        column('withdrawalId'),
+        column('investmentId'),
+        column('description'),
+      ],
+    );
+    // Cannot happen after the account insert above (same transaction); checked because money is at stake.
+    if (rowCount !== postings.length) throw new Error(`ledger: ${rowCount} of ${postings.length} entries found their account`);
   }
 
   /**

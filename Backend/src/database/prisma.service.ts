@@ -8,13 +8,17 @@ import { createPgPool, databaseSettings, releasingFailedTransactionEnds } from '
 
 const DISCONNECT_WAIT_MS = 5_000;
 
+/** A connection inside `PrismaService.sqlTransaction`: plain SQL, parameters as `$1`, `$2` ... */
+export type SqlClient = pg.ClientBase;
+
 /** The one PrismaClient of the process; connects lazily, disconnects on shutdown. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
   /**
    * The pg pool under the client (one pool, one set of connections and limits). Only the
    * hottest reads use it directly, as plain SQL that skips Prisma's per-query compile:
-   * the caller lookup of every authenticated request and the balances (docs/performance.md).
+   * the caller lookup of every authenticated request, the balances, and the deposit monitor's
+   * batched credits (docs/performance.md).
    */
   readonly pool: pg.Pool;
 
@@ -26,6 +30,26 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     pool.on('error', () => undefined);
     super({ adapter: releasingFailedTransactionEnds(new PrismaPg(pool, { disposeExternalPool: true })) });
     this.pool = pool;
+  }
+
+  /**
+   * `fn` in one transaction on a connection of the pool, committed when it resolves and rolled
+   * back when it throws. A connection whose ROLLBACK fails is destroyed, not returned to the pool.
+   */
+  async sqlTransaction<T>(fn: (client: SqlClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** Bounded: a connection stuck on a database that went away must not hold up the exit. */

@@ -8,7 +8,8 @@ import type { AppConfig } from '../config/config.schema';
 import { JobPasses, type PassCounts } from '../jobs/job-passes';
 import { NotificationsService } from '../notifications/notifications.service';
 import { DepositMonitorMetrics } from './deposit-monitor.metrics';
-import { DepositsRepository, type ClaimedDeposit } from './deposits.repository';
+import { CreditWriter } from './credit-writer';
+import { DepositsRepository, type ClaimedDeposit, type CreditVerdict } from './deposits.repository';
 import { BlockchainVerifierClient, type VerificationOutcome } from './verifier/blockchain-verifier.client';
 
 export interface PassSummary extends PassCounts {
@@ -30,6 +31,8 @@ const EXPIRE_BATCH = 1000;
  * for the next pass.
  */
 const PASS_CLAIM_BUDGET_MS = 120_000;
+/** CONFIRMED verdicts applied per transaction at most (CreditWriter). */
+const CREDIT_BATCH_MAX = 100;
 
 /**
  * One pass of the deposit monitor (SPEC §4): expire stale intents, then claim due deposits
@@ -78,14 +81,19 @@ export class DepositMonitorService {
     // Only deposits due when the pass started: rechecks scheduled during it wait for the next pass.
     const dueBy = await this.repo.now();
     const claimUntil = Date.now() + PASS_CLAIM_BUDGET_MS;
-    while (Date.now() < claimUntil) {
-      const batch = await this.repo.claimDue(this.config.DEPOSIT_MONITOR_BATCH_SIZE, this.leaseSeconds, dueBy);
-      if (batch.length === 0) return;
-      await forEachWithConcurrency(batch, this.config.DEPOSIT_MONITOR_CONCURRENCY, (deposit) => this.check(deposit, summary));
+    const credits = new CreditWriter((verdicts) => this.credit(verdicts, summary), CREDIT_BATCH_MAX);
+    try {
+      while (Date.now() < claimUntil) {
+        const batch = await this.repo.claimDue(this.config.DEPOSIT_MONITOR_BATCH_SIZE, this.leaseSeconds, dueBy);
+        if (batch.length === 0) return;
+        await forEachWithConcurrency(batch, this.config.DEPOSIT_MONITOR_CONCURRENCY, (deposit) => this.check(deposit, summary, credits));
+      }
+    } finally {
+      await credits.flush();
     }
   }
 
-  private async check(deposit: ClaimedDeposit, summary: PassSummary): Promise<void> {
+  private async check(deposit: ClaimedDeposit, summary: PassSummary, credits: CreditWriter): Promise<void> {
     const settings = this.assets.get(deposit.asset);
     const { outcome, durationSeconds } = await this.verifier.verify({
       asset: deposit.asset,
@@ -98,28 +106,20 @@ export class DepositMonitorService {
     summary.checked++;
     this.metrics.deposits.inc({ result: 'checked' });
     this.metrics.verifierLatency.observe({ outcome: outcome.kind }, durationSeconds);
-    await this.apply(deposit, outcome, summary);
+    await this.apply(deposit, outcome, summary, credits);
   }
 
-  private async apply(deposit: ClaimedDeposit, outcome: VerificationOutcome, summary: PassSummary): Promise<void> {
+  private async apply(deposit: ClaimedDeposit, outcome: VerificationOutcome, summary: PassSummary, credits: CreditWriter): Promise<void> {
     const c = this.config;
     switch (outcome.kind) {
-      case 'confirmed': {
-        const result = `CONFIRMED ${outcome.confirmations}/${deposit.requiredConfirmations}`;
-        const credited = await this.repo.transaction(async (tx) => {
-          const d = await this.repo.credit(deposit.id, outcome.receivedAmount, outcome.confirmations, result, tx);
-          if (d) {
-            const amount = formatAmount(d.asset, outcome.receivedAmount);
-            await this.notifications.notify(d.userId, 'Deposit credited', `Your deposit of ${amount} ${d.asset} was credited to your balance.`, tx);
-          }
-          return d;
+      case 'confirmed':
+        await credits.add({
+          id: deposit.id,
+          receivedAmount: outcome.receivedAmount,
+          confirmations: outcome.confirmations,
+          result: `CONFIRMED ${outcome.confirmations}/${deposit.requiredConfirmations}`,
         });
-        if (credited) {
-          summary.credited++;
-          this.metrics.deposits.inc({ result: 'credited' });
-        }
         return;
-      }
       case 'pending':
         await this.repo.recordPending(deposit.id, outcome.confirmations, `PENDING ${outcome.confirmations}/${deposit.requiredConfirmations}`, c.DEPOSIT_RECHECK_SECONDS);
         summary.pending++;
@@ -156,6 +156,27 @@ export class DepositMonitorService {
         return;
       }
     }
+  }
+
+  /**
+   * One transaction for a batch of CONFIRMED verdicts: each deposit still waiting is credited
+   * with its DEPOSIT entry and its owner notified; one another writer finished is skipped.
+   */
+  private async credit(verdicts: CreditVerdict[], summary: PassSummary): Promise<void> {
+    const credited = await this.repo.sqlTransaction(async (client) => {
+      const deposits = await this.repo.creditMany(verdicts, client);
+      await this.notifications.notifyMany(
+        deposits.map((d) => ({
+          userId: d.userId,
+          title: 'Deposit credited',
+          body: `Your deposit of ${formatAmount(d.asset, d.receivedAmount)} ${d.asset} was credited to your balance.`,
+        })),
+        client,
+      );
+      return deposits.length;
+    });
+    summary.credited += credited;
+    this.metrics.deposits.inc({ result: 'credited' }, credited);
   }
 
   private countRejected(summary: PassSummary, reason: string) {

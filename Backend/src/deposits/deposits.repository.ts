@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DepositStatus, LedgerEntryType, Prisma, type AssetCode, type Deposit } from '@prisma/client';
 import { LedgerRepository } from '../accounts/ledger.repository';
-import { Decimal } from '../assets/amounts';
-import { PrismaService } from '../database/prisma.service';
+import type { Decimal } from '../assets/amounts';
+import { PrismaService, type SqlClient } from '../database/prisma.service';
 import { afterTimeCursor, type TimeCursor } from '../http/page-query';
 
 
@@ -18,6 +18,24 @@ export interface ClaimedDeposit {
   consecutiveErrors: number;
 }
 
+
+/** A CONFIRMED answer to apply: what the chain shows for the deposit. */
+export interface CreditVerdict {
+  id: string;
+  /** Decimal string, as the verifier client accepted it. */
+  receivedAmount: string;
+  confirmations: number;
+  /** The check result recorded on the deposit, e.g. `CONFIRMED 12/12`. */
+  result: string;
+}
+
+export interface CreditedDeposit {
+  id: string;
+  userId: string;
+  asset: AssetCode;
+  txHash: string;
+  receivedAmount: string;
+}
 
 type Page = { limit: number; before?: TimeCursor };
 
@@ -35,6 +53,11 @@ export class DepositsRepository {
 
   transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
     return this.ledger.transaction(fn);
+  }
+
+  /** Plain SQL in one transaction (the monitor's batched credits: creditMany). */
+  sqlTransaction<T>(fn: (client: SqlClient) => Promise<T>): Promise<T> {
+    return this.prisma.sqlTransaction(fn);
   }
 
   countOpen(userId: string): Promise<number> {
@@ -161,24 +184,39 @@ export class DepositsRepository {
   }
 
   /**
-   * CONFIRMED: moves the deposit to CREDITED and writes its one DEPOSIT entry of the
-   * received amount, in the caller's transaction. Null when another writer finished it first.
+   * CONFIRMED verdicts, many at once in the caller's SQL transaction: each deposit still
+   * SUBMITTED or CONFIRMING moves to CREDITED with its received amount and gets its one
+   * DEPOSIT entry. Returns the deposits this call credited; one another writer finished
+   * first is left out. Deposits are locked in id order, so concurrent batches cannot deadlock.
    */
-  async credit(id: string, receivedAmount: string, confirmations: number, result: string, tx: Prisma.TransactionClient): Promise<Deposit | null> {
-    const rows = await tx.$queryRaw<Deposit[]>`
-      UPDATE "Deposit" SET "status" = 'CREDITED', "receivedAmount" = ${receivedAmount}::numeric, "confirmations" = ${confirmations},
-             "creditedAt" = now(), "lastCheckResult" = ${result}, "lastCheckedAt" = now(), "nextCheckAt" = NULL,
-             "notFoundSince" = NULL, "consecutiveErrors" = 0, "updatedAt" = now()
-       WHERE "id" = ${id}::uuid AND "status" IN ('SUBMITTED', 'CONFIRMING')
-   RETURNING *`;
-    const deposit = rows[0];
-    if (!deposit) return null;
-    const accountId = await this.ledger.ensureAccount(deposit.userId, deposit.asset, tx);
-    await this.ledger.post(
-      { accountId, type: LedgerEntryType.DEPOSIT, amount: new Decimal(receivedAmount), idempotencyKey: `deposit:${id}`, depositId: id, description: `Deposit ${deposit.txHash}` },
-      tx,
+  async creditMany(verdicts: CreditVerdict[], client: SqlClient): Promise<CreditedDeposit[]> {
+    if (verdicts.length === 0) return [];
+    const { rows } = await client.query<CreditedDeposit>(
+      `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::int[], $4::text[]) AS v("id", "receivedAmount", "confirmations", "result")),
+            locked AS (SELECT d."id" FROM "Deposit" d
+                        WHERE d."id" IN (SELECT "id" FROM v) AND d."status" IN ('SUBMITTED', 'CONFIRMING')
+                        ORDER BY d."id" FOR UPDATE)
+       UPDATE "Deposit" d SET "status" = 'CREDITED', "receivedAmount" = v."receivedAmount", "confirmations" = v."confirmations",
+              "creditedAt" = now(), "lastCheckResult" = v."result", "lastCheckedAt" = now(), "nextCheckAt" = NULL,
+              "notFoundSince" = NULL, "consecutiveErrors" = 0, "updatedAt" = now()
+         FROM v, locked
+        WHERE d."id" = locked."id" AND v."id" = d."id" AND d."status" IN ('SUBMITTED', 'CONFIRMING')
+    RETURNING d."id", d."userId", d."asset", d."txHash", d."receivedAmount"::text AS "receivedAmount"`,
+      [verdicts.map((v) => v.id), verdicts.map((v) => v.receivedAmount), verdicts.map((v) => v.confirmations), verdicts.map((v) => v.result)],
     );
-    return deposit;
+    await this.ledger.postMany(
+      rows.map((d) => ({
+        userId: d.userId,
+        asset: d.asset,
+        type: LedgerEntryType.DEPOSIT,
+        amount: d.receivedAmount,
+        idempotencyKey: `deposit:${d.id}`,
+        depositId: d.id,
+        description: `Deposit ${d.txHash}`,
+      })),
+      client,
+    );
+    return rows;
   }
 }
 

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Notification, Role } from '@prisma/client';
 import { sha256 } from '../auth/one-time-secrets';
-import { PrismaService } from '../database/prisma.service';
+import { PrismaService, type SqlClient } from '../database/prisma.service';
 import type { Db } from '../users/users.repository';
+
+export interface NewNotification {
+  userId: string;
+  title: string;
+  body: string;
+}
 
 export interface RedeemedTicket {
   userId: string;
@@ -19,6 +25,16 @@ export class NotificationsRepository {
 
   create(userId: string, title: string, body: string, db: Db = this.prisma): Promise<Notification> {
     return db.notification.create({ data: { userId, title, body } });
+  }
+
+  /** Many at once in the caller's SQL transaction (the deposit monitor's batched credits). */
+  async createMany(notifications: NewNotification[], client: SqlClient): Promise<void> {
+    if (notifications.length === 0) return;
+    await client.query(
+      `INSERT INTO "Notification" ("id", "userId", "title", "body")
+       SELECT gen_random_uuid(), n."userId", n."title", n."body" FROM unnest($1::uuid[], $2::text[], $3::text[]) AS n("userId", "title", "body")`,
+      [notifications.map((n) => n.userId), notifications.map((n) => n.title), notifications.map((n) => n.body)],
+    );
   }
 
   listForOwner(userId: string, options: { limit: number; offset: number; unreadOnly: boolean }): Promise<Notification[]> {

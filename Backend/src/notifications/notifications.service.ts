@@ -1,7 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppError } from '../errors/error-body';
 import type { Db } from '../users/users.repository';
-import { NotificationsRepository } from './notifications.repository';
+import type { SqlClient } from '../database/prisma.service';
+import { NotificationsRepository, type NewNotification } from './notifications.repository';
 import { toNotificationDto, type NotificationListDto } from './notifications.dto';
 
 /** In-app messages; only ever visible to and changeable by their owner. */
@@ -12,6 +13,11 @@ export class NotificationsService {
   /** Other features call this (inside their transaction when they pass `db`). */
   async notify(userId: string, title: string, body: string, db?: Db): Promise<void> {
     await this.repo.create(userId, title, body, db);
+  }
+
+  /** Many at once, inside the caller's SQL transaction. */
+  notifyMany(notifications: NewNotification[], client: SqlClient): Promise<void> {
+    return this.repo.createMany(notifications, client);
   }
 
   async list(userId: string, options: { limit?: number; offset?: number; unread?: boolean }): Promise<NotificationListDto> {
