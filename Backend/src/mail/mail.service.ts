@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import type { RenderedEmail } from './templates';
@@ -10,10 +10,14 @@ import type { RenderedEmail } from './templates';
  */
 @Injectable()
 export class MailService implements OnModuleDestroy {
-  private readonly transport: Transporter;
+  private transport?: Transporter;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.transport = nodemailer.createTransport({
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Built on first use: most processes never send, and loading nodemailer is about 40 ms of a start (docs/performance.md). */
+  private transporter(): Transporter {
+    const config = this.config;
+    this.transport ??= (require('nodemailer') as typeof import('nodemailer')).createTransport({
       host: config.SMTP_HOST,
       port: config.SMTP_PORT,
       secure: config.SMTP_SECURE,
@@ -24,15 +28,16 @@ export class MailService implements OnModuleDestroy {
       greetingTimeout: 10_000,
       socketTimeout: 20_000,
     });
+    return this.transport;
   }
 
   /** Resolves with the SMTP message id once the server accepted the message; rejects otherwise. */
   async send(to: string, email: RenderedEmail): Promise<string> {
-    const info = await this.transport.sendMail({ from: this.config.SMTP_FROM, to, subject: email.subject, text: email.text, html: email.html });
+    const info = await this.transporter().sendMail({ from: this.config.SMTP_FROM, to, subject: email.subject, text: email.text, html: email.html });
     return info.messageId;
   }
 
   onModuleDestroy() {
-    this.transport.close();
+    this.transport?.close();
   }
 }
