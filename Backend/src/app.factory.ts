@@ -12,9 +12,10 @@ import { ScheduledJobsModule } from './jobs/scheduled-jobs.module';
 import { createValidationPipe } from './errors/validation.pipe';
 import { ShutdownState } from './health/shutdown-state';
 import { requestIdFor } from './http/request-id';
-import { PinoNestLogger } from './logging/logger';
+import { PinoNestLogger, requestLoggerFactory } from './logging/logger';
 import { MetricsService } from './metrics/metrics.service';
 import { serveOpenApi } from './openapi/openapi';
+import { tracingStarted } from './tracing/tracing';
 
 const UNMATCHED_ROUTE = 'UNMATCHED';
 
@@ -26,6 +27,7 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: config.BODY_LIMIT_BYTES,
     // Fastify turns Node's own request timeout (300 s) off by default: a client trickling its
     // headers or body could hold a socket forever. Node answers 408 and closes the connection
@@ -74,21 +76,28 @@ export async function createApp(
     if (body.length === 0) return done(null, undefined);
     return parseJson(request, body as unknown as string, done);
   });
-  fastify.addHook('onRequest', async (request) => {
-    // Names the OpenTelemetry server span after the route template, not the raw URL.
-    const rpc = getRPCMetadata(context.active());
-    if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
-  });
+  // Hooks take a callback rather than returning a promise: they run on every request, and an
+  // async hook costs Fastify a promise and its microtask hops (docs/performance.md, "Hot reads").
+  if (tracingStarted()) {
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      // Names the OpenTelemetry server span after the route template, not the raw URL.
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP && request.routeOptions.url) rpc.route = request.routeOptions.url;
+      done();
+    });
+  }
   const shutdown = app.get(ShutdownState);
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
     // From SIGTERM on, every answer tells the client to drop its keep-alive socket: when the
     // listener closes after SHUTDOWN_DELAY_MS, no idle socket is left for a client to write a
     // request into just as the server closes it (the request would be lost).
     if (shutdown.isShuttingDown) reply.header('connection', 'close');
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observeHttp(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
 
   app.useGlobalFilters(new HttpExceptionFilter(logger));

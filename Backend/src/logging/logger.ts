@@ -1,6 +1,7 @@
 import pino, { Logger } from 'pino';
 import { trace } from '@opentelemetry/api';
 import type { LoggerService } from '@nestjs/common';
+import type { FastifyBaseLogger } from 'fastify';
 import type { AppConfig } from '../config/config.schema';
 
 /**
@@ -144,6 +145,76 @@ export function createLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>
     return logger;
   }
   return pino(options);
+}
+
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * The per-request logger Fastify hands out as `request.log` (its `childLoggerFactory`): the
+ * pino child that carries the request id is made on the first line logged at an enabled
+ * level, not for every request. Making a child costs pino 2–3 µs here (the bindings go
+ * through the redaction, the level methods are rebound), a tenth of a `/healthz` answer, and
+ * at `warn` most requests log nothing (docs/performance.md, "Hot reads").
+ */
+export class RequestLogger {
+  private made?: Logger;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: pino.Bindings,
+  ) {}
+
+  private get logger(): Logger {
+    return (this.made ??= this.parent.child(this.bindings));
+  }
+
+  get level(): string {
+    return this.made?.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.made ?? this.parent).isLevelEnabled(level);
+  }
+
+  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger {
+    return this.logger.child(bindings, options);
+  }
+
+  fatal(...args: unknown[]) {
+    this.log('fatal', args);
+  }
+  error(...args: unknown[]) {
+    this.log('error', args);
+  }
+  warn(...args: unknown[]) {
+    this.log('warn', args);
+  }
+  info(...args: unknown[]) {
+    this.log('info', args);
+  }
+  debug(...args: unknown[]) {
+    this.log('debug', args);
+  }
+  trace(...args: unknown[]) {
+    this.log('trace', args);
+  }
+
+  private log(method: LogMethod, args: unknown[]) {
+    if (!this.isLevelEnabled(method)) return;
+    (this.logger[method] as (...a: unknown[]) => void)(...args);
+  }
+}
+
+/**
+ * Fastify's `childLoggerFactory`: a RequestLogger, or pino's own child when Fastify passes
+ * options (a route's logLevel). `logger` is the app's pino logger (the adapter's loggerInstance).
+ */
+export function requestLoggerFactory(logger: FastifyBaseLogger, bindings: pino.Bindings, options: pino.ChildLoggerOptions): FastifyBaseLogger {
+  if (Object.keys(options).length > 0) return logger.child(bindings, options);
+  return new RequestLogger(logger as Logger, bindings) as unknown as FastifyBaseLogger;
 }
 
 const NEST_BOOTSTRAP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);

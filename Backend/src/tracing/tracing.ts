@@ -28,6 +28,11 @@ const sdk = () => ({
 
 let provider: NodeTracerProvider | undefined;
 
+/** Whether startTracing() turned tracing on in this process. */
+export function tracingStarted(): boolean {
+  return provider !== undefined;
+}
+
 /**
  * Starts OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set (off otherwise). Must
  * run before @nestjs/core, http or @prisma/client are loaded so their modules get patched:
