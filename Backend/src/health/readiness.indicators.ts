@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { Logger } from 'pino';
@@ -37,10 +38,12 @@ export class ReadinessIndicators {
    * text (host names, user names, TLS details) goes to the log, once per change.
    */
   private down(check: ReturnType<HealthIndicatorService['check']>, key: string, reason: string, error?: unknown) {
-    const detail = error instanceof Error ? error.message : reason;
+    // isNativeError: pg's socket and TLS errors come from Node's own realm (not always `instanceof Error` in a test VM).
+    const isError = error instanceof Error || types.isNativeError(error);
+    const detail = isError ? (error as Error).message : reason;
     if (this.lastLogged.get(key) !== detail) {
       this.lastLogged.set(key, detail);
-      this.logger.warn({ check: key, reason, ...(error instanceof Error ? { err: error } : {}) }, 'not ready');
+      this.logger.warn({ check: key, reason, ...(isError ? { err: error } : {}) }, 'not ready');
     }
     return check.down({ message: reason });
   }
@@ -55,10 +58,13 @@ export class ReadinessIndicators {
     return this.shutdown.isShuttingDown ? check.down({ message: 'shutting down' }) : check.up();
   }
 
+  // Both checks are plain SQL on Prisma's own pool (same connections and limits): a probe every
+  // few seconds need not go through Prisma's query compiler, and a starting pod is ready
+  // before that compiler has loaded (docs/performance.md, "Cold start").
   async database() {
     const check = this.indicators.check('database');
     try {
-      await withTimeout(this.prisma.$queryRaw`SELECT 1`, DB_TIMEOUT_MS);
+      await withTimeout(this.prisma.pool.query('SELECT 1'), DB_TIMEOUT_MS);
       return this.up(check, 'database');
     } catch (error) {
       return this.down(check, 'database', 'unreachable', error);
@@ -68,9 +74,10 @@ export class ReadinessIndicators {
   async migrations() {
     const check = this.indicators.check('migrations');
     try {
-      const applied = await withTimeout(
-        this.prisma.$queryRaw<{ migration_name: string }[]>`
-          SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
+      const { rows: applied } = await withTimeout(
+        this.prisma.pool.query<{ migration_name: string }>(
+          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+        ),
         DB_TIMEOUT_MS,
       );
       const pending = pendingMigrations(this.expectedMigrations, applied);
