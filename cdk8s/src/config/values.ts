@@ -274,7 +274,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     scheduling: scheduling('API'),
     strategy: s.block<object>('Deployment strategy (default: one extra pod at a time, never one fewer).', DEFAULT_STRATEGY, blockSchemas.object),
     // Memory from `npm run bench -- memory` (docs/performance.md): request ≥ 1.25 × RSS after load, limit ≥ 1.5 × peak.
-    resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '448Mi' }, limits: { cpu: '1', memory: '896Mi' } }),
+    resources: resources('Requests and limits.', { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } }),
     autoscaling: s.object('HorizontalPodAutoscaler (replaces replicaCount).', {
       enabled: s.bool('Create the HPA.', false),
       minReplicas: s.int('Minimum replicas.', { default: 2, minimum: 1, maximum: 100 }),
