@@ -163,7 +163,7 @@ describe('/readyz with the database down', () => {
       // logged once per change, not once per probe
       const lines = down.logs.filter((l) => l.msg === 'not ready' && l.check === 'database') as { err: { code?: string; message: string } }[];
       expect(lines).toHaveLength(1);
-      expect(lines[0]!.err).toMatchObject({ code: 'P2010', message: expect.stringContaining("Can't reach database server at 127.0.0.1") });
+      expect(lines[0]!.err).toMatchObject({ code: 'ECONNREFUSED', message: expect.stringContaining('connect ECONNREFUSED 127.0.0.1') });
     } finally {
       await down.close();
     }

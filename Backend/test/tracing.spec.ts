@@ -22,16 +22,17 @@ describe('OpenTelemetry traces exported over OTLP/HTTP', () => {
     try {
       const base = proc.baseUrl;
       await eventually(async () => ((await statusOf(`${base}/healthz`)) === 200 ? true : undefined), 60_000, 'the API');
-      const res = await fetch(`${base}/readyz`);
+      // A public route whose handler reads through Prisma (the readiness checks are plain SQL on the pool).
+      const res = await fetch(`${base}/plans`);
       expect(res.status).toBe(200);
       const requestId = res.headers.get('x-request-id');
 
       const server = await eventually(
-        () => receiver.spans.find((s) => s.kind === 2 && attr(s, 'http.route') === '/readyz'),
+        () => receiver.spans.find((s) => s.kind === 2 && attr(s, 'http.route') === '/plans'),
         30_000,
         'the server span',
       );
-      expect(server.name).toBe('GET /readyz');
+      expect(server.name).toBe('GET /plans');
       const inTrace = () => receiver.spans.filter((s) => s.traceId === server.traceId);
       const prisma = await eventually(() => inTrace().find((s) => s.name.startsWith('prisma:')), 30_000, 'a Prisma span');
       // The Prisma span descends from the server span (through Nest's spans).
@@ -42,8 +43,8 @@ describe('OpenTelemetry traces exported over OTLP/HTTP', () => {
         cursor = byId.get(cursor.parentSpanId);
         if (cursor) chain.push(cursor.name);
       }
-      expect(chain).toContain('GET /readyz');
-      expect(inTrace().some((s) => s.name.includes('HealthController'))).toBe(true);
+      expect(chain).toContain('GET /plans');
+      expect(inTrace().some((s) => s.name.includes('PlansController'))).toBe(true);
       expect(receiver.resources[0]).toMatchObject({ 'service.name': 'kv-trace-test', 'service.version': expect.any(String) });
 
       const lines = proc.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

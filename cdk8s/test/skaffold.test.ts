@@ -531,4 +531,30 @@ describeWithSkaffold('skaffold.yaml with the real skaffold binary', () => {
     const appImages = new Set(objects.filter((o) => !companions.some((c) => key(c) === key(o))).flatMap((o) => podSpecs(o).flatMap((s) => s.containers.map((c: any) => c.image))));
     expect([...appImages]).toEqual([expect.stringMatching(/^kryptovault:[A-Za-z0-9_][A-Za-z0-9_.-]*$/)]);
   });
+
+  it('renders at a commit whose short hash is all digits (helm would read the tag as a number)', () => {
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-skaffold-digits-'));
+    try {
+      const git = (...args: string[]) => execFileSync('git', args, { cwd: clone, encoding: 'utf8' }).trim();
+      execFileSync('git', ['clone', '--quiet', ROOT, clone]);
+      git('config', 'user.email', 'test@kryptovault.test');
+      git('config', 'user.name', 'test');
+      // What skaffold reads, from this working tree (committed: a dirty tree's tag ends in -dirty).
+      for (const entry of ['skaffold.yaml', 'charts', 'k8s']) {
+        fs.rmSync(path.join(clone, entry), { recursive: true, force: true });
+        fs.cpSync(path.join(ROOT, entry), path.join(clone, entry), { recursive: true });
+      }
+      git('add', '-A');
+      git('commit', '--quiet', '--allow-empty', '-m', 'the working tree');
+      // About 1 in 27 short hashes are all digits.
+      for (let i = 0; i < 2000 && !/^\d+$/.test(git('rev-parse', '--short', 'HEAD')); i++) git('commit', '--quiet', '--allow-empty', '-m', `digits ${i}`);
+      const hash = git('rev-parse', '--short', 'HEAD');
+      expect(hash).toMatch(/^\d+$/);
+      const out = execFileSync(SKAFFOLD!, ['render', '--offline', '--digest-source=tag', '--update-check=false'], { cwd: clone, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+      const api = parseDocs(out).find((o) => o.kind === 'Deployment' && component(o) === 'api')!;
+      expect(api.spec.template.spec.containers[0].image).toBe(`kryptovault:git-${hash}`);
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+    }
+  });
 });
