@@ -4,9 +4,9 @@
  * transaction here: the deposit's state change, then `LedgerRepository.postMany`'s account
  * insert and entry insert), from the built code in Backend/dist on the pool the app builds
  * (`PrismaService.pool`, config from `loadConfig`). The baseline, in the same invocation and
- * database, sends the same SQL in the same transaction shape directly with pg on a pool built
- * by the app's own `createPgPool` (same settings); the statement texts both sides send are
- * compared (pg_stat_statements) and the run fails if they differ. A third implementation is
+ * database, sends the same SQL (recorded from one service credit) in the same transaction shape
+ * directly with pg on a pool built by the app's own `createPgPool` (same settings); the statement
+ * texts both sides send are compared (pg_stat_statements) and the run fails if they differ. A third implementation is
  * the credit as the service wrote it before (on the Prisma client: two `$queryRaw` and a
  * `ledgerEntry.create` in an interactive transaction): Prisma's share.
  * 1, 8 and 32 concurrent writers, on distinct accounts and on one hot account; the
@@ -23,7 +23,7 @@ const lib = require('./lib');
 const pressure = lib.cpuPressure();
 const { loadConfig } = require('../Backend/dist/config/config.schema');
 const { PrismaService } = require('../Backend/dist/database/prisma.service');
-const { createPgPool, databaseSettings } = require('../Backend/dist/database/pg-adapter');
+const { createPgPool, databaseSettings, inTransaction } = require('../Backend/dist/database/pg-adapter');
 const { LedgerRepository } = require('../Backend/dist/accounts/ledger.repository');
 const { DepositsRepository } = require('../Backend/dist/deposits/deposits.repository');
 
@@ -46,54 +46,36 @@ const PGLEDGER = {
   source: 'https://www.pgrs.net/2025/05/16/pgledger-in-postgresql-is-fast',
 };
 
-// The statements `creditMany` and `postMany` send (deposits.repository.ts, ledger.repository.ts),
-// verbatim: the run compares the texts pg_stat_statements records for both sides.
-const CREDIT_SQL = `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::numeric[], $3::int[], $4::text[]) AS v("id", "receivedAmount", "confirmations", "result")),
-            locked AS (SELECT d."id" FROM "Deposit" d
-                        WHERE d."id" IN (SELECT "id" FROM v) AND d."status" IN ('SUBMITTED', 'CONFIRMING')
-                        ORDER BY d."id" FOR UPDATE)
-       UPDATE "Deposit" d SET "status" = 'CREDITED', "receivedAmount" = v."receivedAmount", "confirmations" = v."confirmations",
-              "creditedAt" = now(), "lastCheckResult" = v."result", "lastCheckedAt" = now(), "nextCheckAt" = NULL,
-              "notFoundSince" = NULL, "consecutiveErrors" = 0, "updatedAt" = now()
-         FROM v, locked
-        WHERE d."id" = locked."id" AND v."id" = d."id" AND d."status" IN ('SUBMITTED', 'CONFIRMING')
-    RETURNING d."id", d."userId", d."asset", d."txHash", d."receivedAmount"::text AS "receivedAmount"`;
-const ACCOUNTS_SQL = `INSERT INTO "Account" ("id", "userId", "asset")
-       SELECT gen_random_uuid(), t."userId", t."asset"
-         FROM (SELECT DISTINCT * FROM unnest($1::uuid[], $2::"AssetCode"[]) AS u("userId", "asset") ORDER BY 1, 2) t
-       ON CONFLICT ("userId", "asset") DO NOTHING`;
-const ENTRIES_SQL = `INSERT INTO "LedgerEntry" ("id", "accountId", "type", "amount", "idempotencyKey", "depositId", "withdrawalId", "investmentId", "description")
-       SELECT gen_random_uuid(), a."id", p."type", p."amount", p."idempotencyKey", p."depositId", p."withdrawalId", p."investmentId", p."description"
-         FROM unnest($1::uuid[], $2::"AssetCode"[], $3::"LedgerEntryType"[], $4::numeric[], $5::text[], $6::uuid[], $7::uuid[], $8::uuid[], $9::text[])
-              AS p("userId", "asset", "type", "amount", "idempotencyKey", "depositId", "withdrawalId", "investmentId", "description")
-         JOIN "Account" a ON a."userId" = p."userId" AND a."asset" = p."asset"
-        ORDER BY a."id", p."idempotencyKey"`;
-
 const AMOUNT = '1.000001';
 const RESULT = 'CONFIRMED 12/12';
 
+const verdict = (id) => ({ id, receivedAmount: AMOUNT, confirmations: 12, result: RESULT });
+
+/**
+ * The statements one service credit sends, in order (the deposit UPDATE, the account insert, the
+ * entry insert): recorded from a real credit by a client that passes every query on.
+ */
+async function recordServiceSql(repo, id) {
+  const texts = [];
+  await repo.sqlTransaction((client) => repo.creditMany([verdict(id)], { query: (text, values) => (texts.push(text), client.query(text, values)) }));
+  if (texts.length !== 3) throw new Error(`expected 3 statements per credit, the service sent ${texts.length}`);
+  return texts;
+}
+
 /** The baseline: the service's statements, in its transaction shape, straight through pg. */
-async function directCredit(pool, id) {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const deposit = (await client.query(CREDIT_SQL, [[id], [AMOUNT], [12], [RESULT]])).rows[0];
+async function directCredit(pool, [creditSql, accountsSql, entriesSql], id) {
+  await inTransaction(pool, async (client) => {
+    const deposit = (await client.query(creditSql, [[id], [AMOUNT], [12], [RESULT]])).rows[0];
     if (!deposit) throw new Error(`deposit ${id} was not SUBMITTED`);
-    await client.query(ACCOUNTS_SQL, [[deposit.userId], [deposit.asset]]);
+    await client.query(accountsSql, [[deposit.userId], [deposit.asset]]);
     const entry = [[deposit.userId], [deposit.asset], ['DEPOSIT'], [deposit.receivedAmount], [`deposit:${id}`], [id], [null], [null], [`Deposit ${deposit.txHash}`]];
-    const { rowCount } = await client.query(ENTRIES_SQL, entry);
+    const { rowCount } = await client.query(entriesSql, entry);
     if (rowCount !== 1) throw new Error(`deposit ${id}: no entry`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function serviceCredit(repo, id) {
-  const credited = await repo.sqlTransaction((client) => repo.creditMany([{ id, receivedAmount: AMOUNT, confirmations: 12, result: RESULT }], client));
+  const credited = await repo.sqlTransaction((client) => repo.creditMany([verdict(id)], client));
   if (credited.length !== 1) throw new Error(`deposit ${id} was not SUBMITTED`);
 }
 
@@ -188,12 +170,6 @@ async function main() {
   try {
     await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const repo = new DepositsRepository(prisma, new LedgerRepository(prisma));
-    const impls = {
-      service: (id) => serviceCredit(repo, id),
-      direct: (id) => directCredit(direct, id),
-      prisma: (id) => prismaCredit(prisma, id),
-    };
-    const texts = {};
     const { rows: userRows } = await admin.query(
       `INSERT INTO "User" (id, email, "passwordHash", name, "updatedAt")
        SELECT gen_random_uuid(), 'posting-' || g || '@bench.test', 'x', 'Bench', now() FROM generate_series(1, $1) g RETURNING id`,
@@ -201,6 +177,14 @@ async function main() {
     );
     const users = userRows.slice(0, MAX_WRITERS).map((r) => r.id);
     const hotUser = userRows[MAX_WRITERS].id;
+    const [[first]] = await workFor(admin, users, hotUser, CASES[0], 1);
+    const serviceSql = await recordServiceSql(repo, first);
+    const impls = {
+      service: (id) => serviceCredit(repo, id),
+      direct: (id) => directCredit(direct, serviceSql, id),
+      prisma: (id) => prismaCredit(prisma, id),
+    };
+    const texts = {};
 
     lib.log('warm-up: accounts created, both pools opened, Prisma queries compiled');
     for (const impl of Object.values(impls)) {
@@ -343,7 +327,7 @@ function report(results, check, profiles) {
     'verdict per transaction here: the deposit moves to CREDITED, `LedgerRepository.postMany` creates the',
     'account if needed and inserts the `DEPOSIT` entry; the database triggers lock the account, number the',
     "entry and move the balance), called from `Backend/dist` on the pool the app builds (`PrismaService.pool`,",
-    'config from `loadConfig`). The baseline sends the same SQL in the same transaction shape (BEGIN, the',
+    'config from `loadConfig`). The baseline sends the same SQL (recorded from one service credit) in the same transaction shape (BEGIN, the',
     "UPDATE ... RETURNING, the account insert, the entry insert, COMMIT) directly through pg, on a pool from",
     "the app's `createPgPool` (same settings); the benchmark compares the statement texts both sides send",
     '(pg_stat_statements) and fails if they differ. "Before" is the same credit as the service wrote it',

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
-import { createTestDatabase, inTransaction as inTx, type TestDatabase } from './harness/postgres';
+import { inTransaction as inTx } from '../src/database/pg-adapter';
+import { createTestDatabase, type TestDatabase } from './harness/postgres';
 
 /**
  * The money invariants live in PostgreSQL (money migration), so they hold for every writer.

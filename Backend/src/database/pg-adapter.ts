@@ -117,6 +117,27 @@ export function createPgPool(databaseUrl: string, settings: Partial<DatabaseSett
   return new pg.Pool(parseDatabaseUrl(databaseUrl, settings));
 }
 
+/**
+ * `fn` in one transaction on one connection of `pool`, committed when it resolves (deferred
+ * constraints fire then) and rolled back when it throws. A connection whose ROLLBACK fails is
+ * destroyed, not given back to the pool.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
 function poolConfig(config: pg.PoolConfig): pg.PoolConfig {
   return { ...config, Client: CatalogTypesAsTextClient as unknown as typeof pg.Client };
 }

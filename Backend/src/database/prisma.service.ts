@@ -4,7 +4,7 @@ import { PrismaClient } from '@prisma/client';
 import type pg from 'pg';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
-import { createPgPool, databaseSettings, releasingFailedTransactionEnds } from './pg-adapter';
+import { createPgPool, databaseSettings, inTransaction, releasingFailedTransactionEnds } from './pg-adapter';
 
 const DISCONNECT_WAIT_MS = 5_000;
 
@@ -32,24 +32,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     this.pool = pool;
   }
 
-  /**
-   * `fn` in one transaction on a connection of the pool, committed when it resolves and rolled
-   * back when it throws. A connection whose ROLLBACK fails is destroyed, not returned to the pool.
-   */
-  async sqlTransaction<T>(fn: (client: SqlClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+  /** `fn` in one transaction on a connection of the pool (`inTransaction`). */
+  sqlTransaction<T>(fn: (client: SqlClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   /** Bounded: a connection stuck on a database that went away must not hold up the exit. */

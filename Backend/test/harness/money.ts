@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import { ApiClient, registerAndVerify } from './auth-client';
 import { startTestApp, type TestApp } from './app';
-import { createTestDatabase, inTransaction, type TestDatabase } from './postgres';
+import { inTransaction } from '../../src/database/pg-adapter';
+import { createTestDatabase, type TestDatabase } from './postgres';
 import { startTestSmtp, type TestSmtp } from './smtp';
 import { startTestVerifier, type TestVerifier } from './verifier';
 import { ASSETS, canonicalTxHash, type AssetDefinition } from '../../src/assets/asset-registry';

@@ -60,22 +60,6 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
   };
 }
 
-/** Runs `fn` in one transaction on one connection of `pool` (deferred constraints fire at COMMIT). */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
 /** A PostgreSQL server of one test file's own, which it may stop and start (the run's shared one it must not). */
 export interface DedicatedPostgres {
   /** URL of its migrated database. */
