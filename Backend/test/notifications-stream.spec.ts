@@ -164,6 +164,15 @@ describe('who may open a stream', () => {
     expect((await env.api.post('/notifications/stream-ticket')).status).toBe(401);
   });
 
+  it('a valid ticket with a refused Authorization header is a 401 (the header is not ignored), and the ticket is still usable', async () => {
+    const issued = await env.api.post('/notifications/stream-ticket', undefined, { token: alice.token });
+    const refused = await stream(env.app, `/notifications/stream?ticket=${issued.body.ticket}`, { authorization: 'Bearer nope' });
+    await refused.ended;
+    expect(refused.status).toBe(401);
+    const ok = await stream(env.app, `/notifications/stream?ticket=${issued.body.ticket}`, bearer(alice));
+    expect(ok.status).toBe(200);
+  });
+
   it('a ticket opens one stream once; it is stored hashed, dies with logout-all, and expires', async () => {
     const issued = await env.api.post('/notifications/stream-ticket', undefined, { token: alice.token });
     expect(issued.status).toBe(201);

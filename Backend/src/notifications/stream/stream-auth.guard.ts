@@ -2,7 +2,11 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { AccessTokenGuard, type AuthenticatedRequest } from '../../auth/guards';
 import { StreamTicketsService } from './stream-tickets.service';
 
-/** `?ticket=` (EventSource) or `Authorization: Bearer` (fetch-based clients); the ticket wins when both are sent. */
+/**
+ * `?ticket=` (EventSource) or `Authorization: Bearer` (fetch-based clients). When both are sent
+ * the ticket decides who the caller is, but the Authorization header must be valid too: a
+ * presented credential that is refused is a 401, never ignored (found by schemathesis' ignored-auth check).
+ */
 @Injectable()
 export class StreamAuthGuard implements CanActivate {
   constructor(
@@ -13,7 +17,8 @@ export class StreamAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const ticket = (request.query as Record<string, unknown> | undefined)?.ticket;
-    if (ticket === undefined) return this.bearer.canActivate(context);
+    if (ticket === undefined || request.headers.authorization !== undefined) await this.bearer.canActivate(context);
+    if (ticket === undefined) return true;
     const session = await this.tickets.redeem(ticket);
     request.user = session.user;
     request.session = session;
