@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { codeHasher } from '../src/auth/one-time-secrets';
+import { HousekeepingService } from '../src/housekeeping/housekeeping.service';
 import { EmailOutboxSender } from '../src/mail/email-outbox.sender';
 import { PasswordHasher } from '../src/users/password-hasher';
 import { ApiClient, authRequestsProcessed, expectNoSecrets, refreshCookieOf, registerAndVerify, USER_AGENT, startAuthTestEnv, type AuthTestEnv } from './harness/auth-client';
@@ -390,6 +391,40 @@ describe('pre-registration takeover (attacker registers the victim’s address f
     expect(verified.body.user.name).toBe('Victoria');
     expect(await loginStatus(victim, ATTACKER_PASSWORD)).toBe(401);
     expect(await loginStatus(victim, OWNER_PASSWORD)).toBe(200);
+  });
+  it('after housekeeping deleted the expired codes, a resend sends no code: only a new registration binds credentials', async () => {
+    const victim = newEmail();
+    await register(victim, 'Mallory', ATTACKER_PASSWORD);
+    await register(victim, 'Victoria', OWNER_PASSWORD);
+    // The owner does not verify in time; housekeeping deletes the expired codes and the credentials they carried.
+    const row = await userRow(victim);
+    await db.pool.query(`UPDATE "OneTimeCode" SET "createdAt" = now() - interval '2 days', "expiresAt" = now() - interval '1 day' WHERE "userId" = $1`, [row.id]);
+    await app.app.get(HousekeepingService).runPass();
+    expect(await codeRows(row.id)).toEqual([]);
+    // A resend now has no registration's credentials to carry: the row holds the first registrant's, so no code is sent.
+    expect((await api.post('/auth/resend-verification', { email: victim })).status).toBe(202);
+    const expired = await smtp.nextMailTo(victim);
+    expect(expired.subject).toBe('Register again to finish your KryptoVault account');
+    expect(expired.text).not.toMatch(/\d{6}/);
+    expect(expired.text).not.toContain('Mallory');
+    expect(await codeRows(row.id)).toEqual([]);
+    // The owner registers again and verifies: their password and name, not the first registrant's.
+    const code = await register(victim, 'Victoria', OWNER_PASSWORD);
+    const verified = await api.post('/auth/verify-email', { email: victim, code });
+    expect(verified.status).toBe(200);
+    secrets.push(verified.body.accessToken, refreshCookieOf(verified)!.value);
+    expect(verified.body.user.name).toBe('Victoria');
+    expect(await loginStatus(victim, ATTACKER_PASSWORD)).toBe(401);
+    expect(await loginStatus(victim, OWNER_PASSWORD)).toBe(200);
+  });
+
+  it('a verification code issued without credentials (by an older version) verifies nothing', async () => {
+    const victim = newEmail();
+    const code = await register(victim, 'Mallory', ATTACKER_PASSWORD);
+    const row = await userRow(victim);
+    await db.pool.query(`UPDATE "OneTimeCode" SET "pendingPasswordHash" = NULL, "pendingName" = NULL WHERE "userId" = $1`, [row.id]);
+    expect((await api.post('/auth/verify-email', { email: victim, code })).status).toBe(400);
+    expect((await userRow(victim)).emailVerifiedAt).toBeNull();
   });
 });
 

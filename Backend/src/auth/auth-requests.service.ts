@@ -8,19 +8,13 @@ import { EmailOutbox } from '../mail/email-outbox';
 import { EmailOutboxSender, retryDelaySeconds } from '../mail/email-outbox.sender';
 import { emails } from '../mail/templates';
 import { UsersRepository } from '../users/users.repository';
-import { AuthRepository } from './auth.repository';
+import { AuthRepository, type PendingCredentials } from './auth.repository';
 import type { ClientContext } from './client-context';
 import { codeHasher, generateOpaqueToken, generateSixDigitCode, sha256 } from './one-time-secrets';
 
 /** A claimed request is this process's until then; a process killed mid-way only delays it. */
 const CLAIM_LEASE_SECONDS = 120;
 const BATCH_SIZE = 50;
-
-/** Credentials a registration binds to the verification code it causes to be sent. */
-export interface PendingCredentials {
-  passwordHash: string | null;
-  name: string | null;
-}
 
 const isUniqueViolation = (error: unknown) => error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 
@@ -150,8 +144,9 @@ export class AuthRequestsService implements OnModuleInit, OnModuleDestroy {
    */
   private async register(tx: Prisma.TransactionClient, request: AuthRequest, existing: User | null, context: Pick<ClientContext, 'ip' | 'userAgent'>) {
     if (existing?.emailVerifiedAt) return this.outbox.add(tx, existing.email, 'account-exists', emails.accountExists(existing.name));
-    const pending = { passwordHash: request.passwordHash, name: request.name };
-    if (!pending.passwordHash || !pending.name) throw new Error('register request without credentials');
+    const { passwordHash, name } = request;
+    if (!passwordHash || !name) throw new Error('register request without credentials');
+    const pending = { passwordHash, name };
     const user = existing ?? (await this.users.create({ email: request.email, passwordHash: pending.passwordHash, name: pending.name }, tx));
     await this.repo.recordEvent(AuthEventType.REGISTERED, user.id, context, existing ? { again: true } : undefined, tx);
     return this.issueVerificationCode(tx, user, pending, request.createdAt);
@@ -163,9 +158,12 @@ export class AuthRequestsService implements OnModuleInit, OnModuleDestroy {
       return null;
     }
     // The new code carries the newest registration's credentials, never the row's: a resend
-    // (anyone can ask for one) must not swap whose password the next verification sets.
-    const pending = (await this.repo.latestPendingCredentials(user.id, tx)) ?? { passwordHash: null, name: null };
-    await this.repo.recordEvent(AuthEventType.VERIFICATION_RESENT, user.id, context, undefined, tx);
+    // (anyone can ask for one) must not swap whose password the next verification sets. Once
+    // housekeeping has deleted the expired codes, their credentials are gone too: the row's are
+    // the first registrant's (perhaps not the inbox owner's), so only a new registration helps.
+    const pending = await this.repo.latestPendingCredentials(user.id, tx);
+    await this.repo.recordEvent(AuthEventType.VERIFICATION_RESENT, user.id, context, pending ? undefined : { reason: 'registration_expired' }, tx);
+    if (!pending) return this.outbox.add(tx, user.email, 'registration-expired', emails.registrationExpired());
     return this.issueVerificationCode(tx, user, pending, request.createdAt);
   }
 
@@ -175,7 +173,7 @@ export class AuthRequestsService implements OnModuleInit, OnModuleDestroy {
     const code = generateSixDigitCode();
     const ttlSeconds = this.config.VERIFICATION_CODE_TTL_SECONDS;
     if (!(await this.repo.issueCode(tx, { userId: user.id, purpose, codeHash: this.hashCode(purpose, user.id, code), requestedAt, ttlSeconds, pending }))) return null;
-    return this.outbox.add(tx, user.email, 'verification-code', emails.verificationCode(pending.name ?? user.name, code, ttlSeconds));
+    return this.outbox.add(tx, user.email, 'verification-code', emails.verificationCode(pending.name, code, ttlSeconds));
   }
 
   /** A 256-bit token, stored as its SHA-256, and the link by email. Nothing for an unknown address. */

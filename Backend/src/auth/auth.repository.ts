@@ -5,6 +5,12 @@ import type { Db } from '../users/users.repository';
 import type { ClientContext } from './client-context';
 
 /** Every Prisma call on one-time codes, refresh tokens and auth events. */
+/** Credentials a registration binds to the verification code it causes to be sent. */
+export interface PendingCredentials {
+  passwordHash: string;
+  name: string;
+}
+
 @Injectable()
 export class AuthRepository {
   constructor(readonly prisma: PrismaService) {}
@@ -24,7 +30,7 @@ export class AuthRepository {
    */
   async issueCode(
     db: Prisma.TransactionClient,
-    data: { userId: string; purpose: OneTimeCodePurpose; codeHash: string; requestedAt: Date; ttlSeconds: number; pending?: { passwordHash: string | null; name: string | null } },
+    data: { userId: string; purpose: OneTimeCodePurpose; codeHash: string; requestedAt: Date; ttlSeconds: number; pending?: PendingCredentials },
   ): Promise<boolean> {
     const newer = await db.oneTimeCode.count({ where: { userId: data.userId, purpose: data.purpose, createdAt: { gt: data.requestedAt } } });
     if (newer > 0) return false;
@@ -43,14 +49,17 @@ export class AuthRepository {
     return true;
   }
 
-  /** The credentials of the newest registration of an unverified account (what a resent code must carry). */
-  async latestPendingCredentials(userId: string, db: Db = this.prisma): Promise<{ passwordHash: string | null; name: string | null } | null> {
+  /**
+   * The credentials of the newest registration of an unverified account (what a resent code
+   * must carry); null when no code carries any (expired and deleted by housekeeping).
+   */
+  async latestPendingCredentials(userId: string, db: Db = this.prisma): Promise<PendingCredentials | null> {
     const code = await db.oneTimeCode.findFirst({
-      where: { userId, purpose: OneTimeCodePurpose.EMAIL_VERIFICATION, consumedAt: null },
+      where: { userId, purpose: OneTimeCodePurpose.EMAIL_VERIFICATION, consumedAt: null, pendingPasswordHash: { not: null }, pendingName: { not: null } },
       orderBy: { createdAt: 'desc' },
       select: { pendingPasswordHash: true, pendingName: true },
     });
-    return code ? { passwordHash: code.pendingPasswordHash, name: code.pendingName } : null;
+    return code?.pendingPasswordHash && code.pendingName ? { passwordHash: code.pendingPasswordHash, name: code.pendingName } : null;
   }
 
   /**

@@ -91,9 +91,13 @@ export class AuthService {
     const purpose = OneTimeCodePurpose.EMAIL_VERIFICATION;
     const code = await this.checkOneTimeSecret(user, purpose, this.hashCode(purpose, user.id, input.code), context, AuthEventType.EMAIL_VERIFICATION_FAILED);
     if (!code) throw invalidCode();
+    // Every verification code is issued with a registration's credentials; one without (left by
+    // an older version) would verify whatever the row holds, perhaps a first registrant's.
+    const { pendingPasswordHash: passwordHash, pendingName: name } = code;
+    if (!passwordHash || !name) throw invalidCode();
     const verified = await this.repo.transaction(async (tx) => {
       if (!(await this.repo.consumeCode(code.id, tx))) return false;
-      if (!(await this.users.completeVerification(user.id, { passwordHash: code.pendingPasswordHash, name: code.pendingName }, tx))) return false;
+      if (!(await this.users.completeVerification(user.id, { passwordHash, name }, tx))) return false;
       await this.repo.invalidateCodes(user.id, purpose, tx);
       const revoked = await this.repo.revokeAllForUser(user.id, tx);
       await this.repo.recordEvent(AuthEventType.EMAIL_VERIFIED, user.id, context, { revokedSessions: revoked }, tx);

@@ -3,7 +3,7 @@ import type { Db } from '../users/users.repository';
 import { EmailOutboxSender } from './email-outbox.sender';
 import type { RenderedEmail } from './templates';
 
-export type EmailKind = 'verification-code' | 'account-exists' | 'password-reset' | 'password-changed' | 'kyc-decision';
+export type EmailKind = 'verification-code' | 'account-exists' | 'registration-expired' | 'password-reset' | 'password-changed' | 'kyc-decision';
 
 /**
  * How every email is sent: `add` writes it to the EmailOutbox table inside the caller's

@@ -50,6 +50,18 @@ const ACCOUNT_EXISTS: Template = {
     `<p>If it was you, log in or reset your password. Otherwise, ignore this email.</p>`,
 };
 
+// No name: the account's is the first registrant's, who may not be the inbox's owner.
+const REGISTRATION_EXPIRED: Template = {
+  subject: 'Register again to finish your KryptoVault account',
+  text: () =>
+    `Hello,\n\nA new verification code was asked for this email address, but the registration it belonged to has expired. ` +
+    `To finish creating your account, register again with the password you want: a new code will follow. ` +
+    `If you did not create a KryptoVault account, ignore this email.`,
+  html: () =>
+    `<p>Hello,</p><p>A new verification code was asked for this email address, but the registration it belonged to has expired.</p>` +
+    `<p>To finish creating your account, register again with the password you want: a new code will follow. If you did not create a KryptoVault account, ignore this email.</p>`,
+};
+
 const PASSWORD_RESET: Template = {
   subject: 'Reset your KryptoVault password',
   text: (v) =>
@@ -76,6 +88,7 @@ export const emails = {
   verificationCode: (name: string, code: string, ttlSeconds: number) =>
     render(VERIFICATION_CODE, { name, code, minutes: String(Math.round(ttlSeconds / 60)) }),
   accountExists: (name: string) => render(ACCOUNT_EXISTS, { name }),
+  registrationExpired: () => render(REGISTRATION_EXPIRED, {}),
   passwordReset: (name: string, link: string, ttlSeconds: number) =>
     render(PASSWORD_RESET, { name, link, minutes: String(Math.round(ttlSeconds / 60)) }),
   passwordChanged: (name: string) => render(PASSWORD_CHANGED, { name }),

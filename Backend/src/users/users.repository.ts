@@ -52,15 +52,10 @@ export class UsersRepository {
    * the inbox decides them) and ends every access token issued before. Only if the address
    * was not verified yet: false when someone else won.
    */
-  async completeVerification(id: string, credentials: { passwordHash: string | null; name: string | null }, db: Db = this.prisma): Promise<boolean> {
+  async completeVerification(id: string, credentials: { passwordHash: string; name: string }, db: Db = this.prisma): Promise<boolean> {
     const { count } = await db.user.updateMany({
       where: { id, emailVerifiedAt: null },
-      data: {
-        emailVerifiedAt: new Date(),
-        ...(credentials.passwordHash ? { passwordHash: credentials.passwordHash } : {}),
-        ...(credentials.name ? { name: credentials.name } : {}),
-        tokenVersion: { increment: 1 },
-      },
+      data: { emailVerifiedAt: new Date(), passwordHash: credentials.passwordHash, name: credentials.name, tokenVersion: { increment: 1 } },
     });
     return count === 1;
   }
