@@ -29,8 +29,8 @@ async function start(env: Record<string, string>) {
   return { app, api: new ApiClient(app.baseUrl), sender: app.app.get(EmailOutboxSender) };
 }
 
-async function smtpOn(port?: number) {
-  const smtp = await startTestSmtp({ port });
+async function smtpOn(port?: number, refuses?: (address: string) => boolean) {
+  const smtp = await startTestSmtp({ port, refuses });
   smtps.push(smtp);
   return smtp;
 }
@@ -159,37 +159,60 @@ describe('email outbox', () => {
     }
   });
 
-  it('retries with growing delays, then gives up: failedAt set, body blanked, last error kept', async () => {
+  it('an SMTP outage is retried with growing delays past EMAIL_OUTBOX_MAX_ATTEMPTS, never given up; when SMTP is back the code arrives once', async () => {
     const port = await freePort();
-    const { api, sender } = await start({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_SECURE: 'false', EMAIL_OUTBOX_MAX_ATTEMPTS: '3', EMAIL_OUTBOX_RETRY_SECONDS: '10' });
+    const { api, sender } = await start({ SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_SECURE: 'false', EMAIL_OUTBOX_MAX_ATTEMPTS: '2', EMAIL_OUTBOX_RETRY_SECONDS: '10' });
     const email = newEmail();
     expect((await api.post('/auth/register', { email, password: PASSWORD, name: 'Unlucky' })).status).toBe(202);
     const delays: number[] = [];
-    for (let attempt = 1; attempt <= 3; attempt++) {
+    for (let attempt = 1; attempt <= 4; attempt++) {
       const [row] = await eventually(async () => {
         const rows = await outboxRows(email);
         return rows[0]?.attempts === attempt && rows[0].claimedUntil === null ? rows : undefined;
       }, 15_000, `attempt ${attempt}`);
       expect(row.lastError).toMatch(/ECONNREFUSED/);
-      if (attempt < 3) {
-        delays.push((new Date(row.nextAttemptAt).getTime() - Date.now()) / 1000);
-        // not due yet: a pass leaves it alone
-        expect(await sender.runPass()).toEqual({ sent: 0, failed: 0 });
-        // skip the wait
-        await db.pool.query(`UPDATE "EmailOutbox" SET "nextAttemptAt" = now() WHERE id = $1`, [row.id]);
-        expect(await sender.runPass()).toEqual({ sent: 0, failed: 1 });
-      } else {
-        expect(row.failedAt).not.toBeNull();
-        expect(row).toMatchObject({ sentAt: null, text: '', html: '' });
-      }
+      expect(row).toMatchObject({ sentAt: null, failedAt: null });
+      expect(row.text).toMatch(/verification code is: \d{6}/);
+      delays.push((new Date(row.nextAttemptAt).getTime() - Date.now()) / 1000);
+      // not due yet: a pass leaves it alone
+      expect(await sender.runPass()).toEqual({ sent: 0, failed: 0 });
+      // skip the wait
+      await db.pool.query(`UPDATE "EmailOutbox" SET "nextAttemptAt" = now() WHERE id = $1`, [row.id]);
+      if (attempt < 4) expect(await sender.runPass()).toEqual({ sent: 0, failed: 1 });
     }
-    // base 10 s then 20 s, each ±20%
-    expect(delays[0]).toBeGreaterThan(7);
-    expect(delays[0]).toBeLessThanOrEqual(12);
-    expect(delays[1]).toBeGreaterThan(15);
-    expect(delays[1]).toBeLessThanOrEqual(24);
-    await db.pool.query(`UPDATE "EmailOutbox" SET "nextAttemptAt" = now() WHERE recipient = $1`, [email]);
+    // base 10 s, doubling per attempt, each ±20%
+    [10, 20, 40, 80].forEach((base, i) => {
+      expect(delays[i]).toBeGreaterThan(base * 0.8 - 3);
+      expect(delays[i]).toBeLessThanOrEqual(base * 1.2);
+    });
+    const smtp = await smtpOn(port);
+    expect(await sender.runPass()).toEqual({ sent: 1, failed: 0 });
+    secrets.push(codeFrom(await smtp.nextMailTo(email)));
     expect(await sender.runPass()).toEqual({ sent: 0, failed: 0 });
+    expect(smtp.unreadFor(email)).toEqual([]);
+    expect((await outboxRows(email))[0]).toMatchObject({ attempts: 5, failedAt: null, text: '', html: '' });
+  });
+
+  it('a message the SMTP server refuses (550 to RCPT TO) is given up after EMAIL_OUTBOX_MAX_ATTEMPTS: failedAt set, body blanked, last error kept', async () => {
+    const refused = newEmail();
+    const smtp = await smtpOn(undefined, (address) => address === refused);
+    const { api, sender } = await start({ ...smtp.env, EMAIL_OUTBOX_MAX_ATTEMPTS: '2', EMAIL_OUTBOX_RETRY_SECONDS: '10' });
+    expect((await api.post('/auth/register', { email: refused, password: PASSWORD, name: 'Nobody' })).status).toBe(202);
+    const [first] = await eventually(async () => {
+      const rows = await outboxRows(refused);
+      return rows[0]?.attempts === 1 && rows[0].claimedUntil === null ? rows : undefined;
+    }, 15_000, 'attempt 1');
+    expect(first.lastError).toMatch(/550/);
+    expect(first.failedAt).toBeNull();
+    await db.pool.query(`UPDATE "EmailOutbox" SET "nextAttemptAt" = now() WHERE id = $1`, [first.id]);
+    expect(await sender.runPass()).toEqual({ sent: 0, failed: 1 });
+    const [given] = await outboxRows(refused);
+    expect(given).toMatchObject({ attempts: 2, sentAt: null, text: '', html: '' });
+    expect(given.failedAt).not.toBeNull();
+    expect(given.lastError).toMatch(/550/);
+    await db.pool.query(`UPDATE "EmailOutbox" SET "nextAttemptAt" = now() WHERE recipient = $1`, [refused]);
+    expect(await sender.runPass()).toEqual({ sent: 0, failed: 0 });
+    expect(smtp.messages).toEqual([]);
   });
 });
 

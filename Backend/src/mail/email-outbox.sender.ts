@@ -41,12 +41,24 @@ function describeError(error: unknown): string {
 }
 
 /**
+ * A permanent refusal of this message by the SMTP server (a 5xx answer to RCPT TO or DATA:
+ * no such mailbox, content refused): sending it again can only fail again. Everything else
+ * (connection refused, timeouts, TLS, authentication, MAIL FROM, 4xx) is an outage of our
+ * side or the server's, which ends: those failures never give an email up.
+ */
+export function isRefusedMessage(error: unknown): boolean {
+  const e = error as { responseCode?: unknown; command?: unknown };
+  return typeof e.responseCode === 'number' && e.responseCode >= 500 && (e.command === 'RCPT TO' || e.command === 'DATA');
+}
+
+/**
  * Delivers the email outbox. Rows are claimed with FOR UPDATE SKIP LOCKED plus a lease
  * (claimedUntil), so any number of senders (API processes, worker pods) can run passes at
  * the same time and each email is handed to SMTP by one of them. A failed attempt is retried
- * with exponential backoff until EMAIL_OUTBOX_MAX_ATTEMPTS, then given up (failedAt).
- * Sent and given-up rows have their bodies blanked: live codes stay in the table only while
- * the email is on its way.
+ * with exponential backoff (capped at an hour) for as long as SMTP is down, so an outage only
+ * delays mail; a message the server refuses is given up (failedAt) after
+ * EMAIL_OUTBOX_MAX_ATTEMPTS refusals. Sent and given-up rows have their bodies blanked: live
+ * codes stay in the table only while the email is on its way.
  */
 @Injectable()
 export class EmailOutboxSender implements OnModuleDestroy {
@@ -142,7 +154,7 @@ export class EmailOutboxSender implements OnModuleDestroy {
 
   private async recordFailure(row: ClaimedEmail, error: unknown): Promise<void> {
     const lastError = describeError(error);
-    const giveUp = row.attempts >= this.config.EMAIL_OUTBOX_MAX_ATTEMPTS;
+    const giveUp = isRefusedMessage(error) && row.attempts >= this.config.EMAIL_OUTBOX_MAX_ATTEMPTS;
     const delay = retryDelaySeconds(row.attempts, this.config.EMAIL_OUTBOX_RETRY_SECONDS);
     await this.prisma.$executeRaw`
       UPDATE "EmailOutbox"
@@ -153,7 +165,7 @@ export class EmailOutboxSender implements OnModuleDestroy {
              "html" = CASE WHEN ${giveUp} THEN '' ELSE "html" END
        WHERE "id" = ${row.id}::uuid AND "sentAt" IS NULL`;
     const log = { mail: row.kind, outboxId: row.id, attempt: row.attempts, err: { message: lastError } };
-    if (giveUp) this.logger.error(log, 'email given up after the last attempt');
+    if (giveUp) this.logger.error(log, 'email given up: the SMTP server refused it on the last attempt');
     else this.logger.warn({ ...log, retryInSeconds: delay }, 'email not delivered; will retry');
   }
 

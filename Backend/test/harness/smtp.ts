@@ -25,8 +25,11 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on a free localhost port (or `port`: an outage that ends); messages are parsed with mailparser. */
-export async function startTestSmtp(options: { port?: number } = {}): Promise<TestSmtp> {
+/**
+ * A real SMTP server on a free localhost port (or `port`: an outage that ends); messages are
+ * parsed with mailparser. `refuses(address)` answers 550 to that recipient.
+ */
+export async function startTestSmtp(options: { port?: number; refuses?: (address: string) => boolean } = {}): Promise<TestSmtp> {
   const messages: ReceivedMail[] = [];
   const taken = new Set<ReceivedMail>();
   const waiters: (() => void)[] = [];
@@ -34,6 +37,10 @@ export async function startTestSmtp(options: { port?: number } = {}): Promise<Te
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.refuses?.(address.address)) return callback(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
