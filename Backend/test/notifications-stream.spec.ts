@@ -143,7 +143,11 @@ describe('Last-Event-ID', () => {
     await header.ended;
     expect(header.status).toBe(400);
     expect(JSON.parse(header.raw()).details).toEqual([expect.objectContaining({ field: 'Last-Event-ID' })]);
-    for (const bad of ['-1', '1e3', '99999999999999999999']) {
+    // past int8's maximum: a 400 before the stream opens, not a replay query failing after it
+    const huge = await stream(env.app, '/notifications/stream', { ...bearer(alice), 'last-event-id': '9999999999999999999' });
+    await huge.ended;
+    expect(huge.status).toBe(400);
+    for (const bad of ['-1', '1e3', '9999999999999999999', '99999999999999999999']) {
       const query = await stream(env.app, `/notifications/stream?lastEventId=${bad}`, bearer(alice));
       await query.ended;
       expect({ bad, status: query.status, fields: JSON.parse(query.raw()).details.map((d: { field: string }) => d.field) }).toEqual({ bad, status: 400, fields: ['lastEventId'] });

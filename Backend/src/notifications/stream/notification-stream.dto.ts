@@ -1,8 +1,8 @@
 import { ApiHideProperty, ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches } from 'class-validator';
 
-/** A stream position: the `id:` of the last event received. */
-export const STREAM_POSITION = /^\d{1,19}$/;
+/** A stream position: the `id:` of the last event received (a bigint id; 18 digits keep it below int8's maximum). */
+export const STREAM_POSITION = /^\d{1,18}$/;
 
 export class StreamQuery {
   /** Documented as the `stream-ticket` security scheme (an alternative to the bearer token). */
