@@ -221,6 +221,8 @@ describe('KYC and notifications', () => {
     expect(user.kycStatus).toBe('APPROVED');
     const submission = (await db.pool.query('SELECT * FROM "KycSubmission" WHERE id = $1', [item.id])).rows[0];
     expect(submission.reviewedById).not.toBeNull();
+    const audit = await db.pool.query('SELECT "adminId", action, "targetType", metadata FROM "AdminAuditLog" WHERE "targetId" = $1', [item.id]);
+    expect(audit.rows).toEqual([{ adminId: submission.reviewedById, action: 'kyc.approve', targetType: 'KycSubmission', metadata: { userId: member.userId } }]);
 
     const notes = await api.get('/notifications', { token: member.token });
     expect(notes.status).toBe(200);
@@ -240,6 +242,8 @@ describe('KYC and notifications', () => {
     const rejected = await api.post(`/admin/kyc/${submitted.body.id}/reject`, { reason }, { token: adminToken });
     expect(rejected.status).toBe(200);
     expect(rejected.body).toMatchObject({ status: 'REJECTED', decisionReason: reason });
+    const audit = await db.pool.query('SELECT action, metadata FROM "AdminAuditLog" WHERE "targetId" = $1', [submitted.body.id]);
+    expect(audit.rows).toEqual([{ action: 'kyc.reject', metadata: { userId: member.userId, reason } }]);
     const status = await api.get('/kyc', { token: member.token });
     expect(status.body).toMatchObject({ status: 'REJECTED', latestSubmission: { decisionReason: reason } });
     const mail = await smtp.nextMailTo(member.email);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
 import { AuthModule } from '../auth/auth.module';
 import { MailModule } from '../mail/mail.module';
 import { NotificationsModule } from '../notifications/notifications.module';
@@ -7,7 +8,7 @@ import { KycRepository } from './kyc.repository';
 import { KycService } from './kyc.service';
 
 @Module({
-  imports: [AuthModule, NotificationsModule, MailModule],
+  imports: [AuditModule, AuthModule, NotificationsModule, MailModule],
   controllers: [KycController],
   providers: [KycService, KycRepository],
   exports: [KycService, KycRepository],

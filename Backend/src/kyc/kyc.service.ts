@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AuthEventType, KycStatus } from '@prisma/client';
+import { AdminAuditRepository } from '../audit/admin-audit.repository';
 import { AuthRepository } from '../auth/auth.repository';
 import type { ClientContext } from '../auth/client-context';
 import { AppError } from '../errors/error-body';
@@ -16,6 +17,7 @@ export class KycService {
     private readonly repo: KycRepository,
     private readonly notifications: NotificationsService,
     private readonly audit: AuthRepository,
+    private readonly adminAudit: AdminAuditRepository,
     private readonly outbox: EmailOutbox,
   ) {}
 
@@ -52,6 +54,14 @@ export class KycService {
       await this.repo.setUserStatus(submission.userId, status, tx);
       await this.notifications.notify(submission.userId, 'Identity verification', message, tx);
       await this.audit.recordEvent(AuthEventType.KYC_DECIDED, submission.userId, context, { submissionId, status, reviewerId }, tx);
+      // The admin trail outlives auth events (pruned after AUTH_EVENT_RETENTION_DAYS).
+      await this.adminAudit.record(tx, {
+        adminId: reviewerId,
+        action: status === KycStatus.APPROVED ? 'kyc.approve' : 'kyc.reject',
+        targetType: 'KycSubmission',
+        targetId: submissionId,
+        metadata: { userId: submission.userId, ...(reason ? { reason } : {}) },
+      });
       return this.outbox.add(tx, submission.user.email, 'kyc-decision', emails.kycDecision(submission.user.name, message));
     });
     if (!outboxId) throw new AppError(HttpStatus.CONFLICT, 'KYC_ALREADY_DECIDED', 'This submission has already been decided');
