@@ -11,7 +11,10 @@ import type { CreditVerdict } from './deposits.repository';
 export class CreditWriter {
   private readonly queue: CreditVerdict[] = [];
   private writing: Promise<void> | undefined;
-  private failure: { error: unknown } | undefined;
+  /** The database is unreachable: nothing more is written (every write would fail the same way). */
+  private stopped: { error: unknown } | undefined;
+  /** The first verdict the database refused; the others are still written. */
+  private refused: { error: unknown } | undefined;
 
   constructor(
     private readonly write: (verdicts: CreditVerdict[]) => Promise<void>,
@@ -20,31 +23,35 @@ export class CreditWriter {
 
   /** Queues `verdict`; waits only while a full batch is already queued (backpressure). */
   async add(verdict: CreditVerdict): Promise<void> {
-    if (this.failure) throw this.failure.error;
+    if (this.stopped) throw this.stopped.error;
     this.queue.push(verdict);
     this.writing ??= this.drain();
     if (this.queue.length >= this.maxBatch) await this.writing;
   }
 
-  /** Resolves once everything queued is written; rejects with the first write's failure. */
+  /** Resolves once everything queued is written; rejects with the first failure. */
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
-    if (this.failure) throw this.failure.error;
+    const failure = this.stopped ?? this.refused;
+    if (failure) throw failure.error;
   }
 
   /**
    * A batch the database refuses is written again one verdict per transaction, so one refused
-   * verdict holds back no other; the first failure is kept. Not when the database is
-   * unreachable: every write would fail the same way.
+   * verdict holds back no other (in its batch or in any later one). Not when the database is
+   * unreachable: that stops the writer.
    */
   private async writeBatch(batch: CreditVerdict[]): Promise<void> {
+    const refuse = (error: unknown) => {
+      if (isDatabaseUnavailable(error)) throw error;
+      this.refused ??= { error };
+    };
     try {
       await this.write(batch);
     } catch (error) {
-      if (batch.length === 1 || isDatabaseUnavailable(error)) throw error;
-      let first: { error: unknown } | undefined;
-      for (const verdict of batch) await this.write([verdict]).catch((e: unknown) => (first ??= { error: e }));
-      if (first) throw first.error;
+      if (batch.length === 1) return refuse(error);
+      if (isDatabaseUnavailable(error)) throw error;
+      for (const verdict of batch) await this.write([verdict]).catch(refuse);
     }
   }
 
@@ -53,7 +60,7 @@ export class CreditWriter {
       while (this.queue.length > 0) await this.writeBatch(this.queue.splice(0, this.maxBatch));
     } catch (error) {
       // What is still queued stays claimed and is checked again after its lease.
-      this.failure = { error };
+      this.stopped = { error };
       this.queue.length = 0;
     } finally {
       this.writing = undefined;
