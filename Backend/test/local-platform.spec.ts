@@ -66,7 +66,7 @@ describe('the simulated chain (development verifier)', () => {
 });
 
 describe('npm run seed', () => {
-  it('creates the demo plans and one admin once, keeps the generated password in .local/ (mode 600), and changes nothing when run again', async () => {
+  it('creates the demo plans and one admin once, keeps the generated password in .local/ under the database’s name (mode 600), and changes nothing when run again', async () => {
     const db = await createTestDatabase();
     const localDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-seed-'));
     try {
@@ -75,9 +75,14 @@ describe('npm run seed', () => {
       expect((await first.exited).code).toBe(0);
       const password = /created with password (\S+)/.exec(first.output())?.[1];
       expect(password).toBeDefined();
-      const saved = JSON.parse(fs.readFileSync(path.join(localDir, 'admin.json'), 'utf8'));
+      // Kept per database, so seeding this one leaves npm start's admin.json alone.
+      const port = new URL(db.url).port;
+      const file = path.join(localDir, `admin-127.0.0.1-${port}-${new URL(db.url).pathname.slice(1)}.json`);
+      expect(fs.readdirSync(localDir)).toEqual([path.basename(file)]);
+      expect(first.output()).toContain(`kept in ${path.relative(path.join(__dirname, '..'), file)} (mode 600)`);
+      const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
       expect(saved).toEqual({ email: 'admin@kryptovault.local', password });
-      expect(fs.statSync(path.join(localDir, 'admin.json')).mode & 0o077).toBe(0);
+      expect(fs.statSync(file).mode & 0o077).toBe(0);
       await db.pool.query(`UPDATE "Plan" SET active = false WHERE name = 'Ether Flex 14'`);
 
       const second = seed();

@@ -87,6 +87,11 @@ describe('npm start (start-local)', () => {
       expect(second).toContain('starting embedded PostgreSQL');
       expect(second).toContain('seed: 0 plan(s) created (4 already there)');
       expect(second).toContain('seed: admin admin@kryptovault.local already exists (unchanged)');
+      // The password was printed once, on the run that created the admin.
+      const password = JSON.parse(fs.readFileSync(path.join(dataDir, 'admin.json'), 'utf8')).password;
+      expect(first).toContain(password);
+      expect(second).not.toContain(password);
+      expect(second).toMatch(/Admin +admin@kryptovault\.local \(password in \S*admin\.json\)/);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
@@ -99,6 +104,19 @@ describe('npm start (start-local)', () => {
       expect((await refused.exited).code).toBe(1);
       expect(refused.output()).toContain('SMTP_HOST is required with NODE_ENV=production: the local mailbox is for development only');
       expect(refused.output()).toContain('BLOCKCHAIN_VERIFIER_URL is required with NODE_ENV=production: the simulated chain is for development only');
+      expect(fs.readdirSync(dataDir)).toEqual([]);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses bad local settings with one error naming each, before starting anything', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-local-bad-'));
+    try {
+      const refused = runNode('dist/local/start-local.js', { LOCAL_DATA_DIR: dataDir, PORT: '70000', LOCAL_CHAIN_SECONDS_PER_CONFIRMATION: 'soon' });
+      expect((await refused.exited).code).toBe(1);
+      expect(refused.output()).toContain('PORT must be a port (1-65535), got "70000"');
+      expect(refused.output()).toContain('LOCAL_CHAIN_SECONDS_PER_CONFIRMATION must be a number of seconds (> 0, at most 3600), got "soon"');
       expect(fs.readdirSync(dataDir)).toEqual([]);
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -34,6 +34,13 @@ function platform(): { api?: string; mailbox?: string; chain?: string } {
   }
 }
 
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Same port, and the same host or both loopback (localhost and 127.0.0.1 are one machine). */
+function samePlatform(a: string, b: string): boolean {
+  const [x, y] = [new URL(a), new URL(b)];
+  return x.port === y.port && (x.hostname === y.hostname || (LOOPBACK.has(x.hostname) && LOOPBACK.has(y.hostname)));
+}
+
 let stepNumber = 0;
 function step(title: string) {
   process.stdout.write(`\n${++stepNumber}. ${title}\n`);
@@ -80,9 +87,11 @@ async function poll<T>(what: string, timeoutMs: number, check: () => Promise<T |
 
 async function demo() {
   const saved = platform();
-  const api = (arg('--url') ?? saved.api ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
-  const mailbox = arg('--mailbox') ?? saved.mailbox;
-  const chain = arg('--chain') ?? saved.chain;
+  const api = (arg('--url') ?? (process.env.PORT ? `http://localhost:${process.env.PORT}` : saved.api) ?? 'http://localhost:3000').replace(/\/$/, '');
+  // The mailbox and chain `npm start` recorded belong to its API only, not to another platform named by --url or PORT.
+  const local = saved.api !== undefined && samePlatform(saved.api, api);
+  const mailbox = arg('--mailbox') ?? (local ? saved.mailbox : undefined);
+  const chain = arg('--chain') ?? (local ? saved.chain : undefined);
   if (!mailbox || !chain) throw new StepFailed('the local mailbox and simulated chain addresses are unknown: start the platform with `npm start` (or pass --mailbox and --chain)');
 
   step(`The API at ${api} is ready`);

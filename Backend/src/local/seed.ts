@@ -4,7 +4,9 @@
  * they are, so it never undoes what someone changed through the admin API.
  *
  * The admin's password is generated, printed once when the admin is created, and kept in
- * Backend/.local/admin.json (mode 600, git-ignored) for the local platform's start-up block.
+ * Backend/.local/ (mode 600, git-ignored): admin.json for npm start's embedded database, a
+ * file named after the database otherwise, so seeding another database never overwrites the
+ * local admin's password.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +18,14 @@ import { PasswordHasher } from '../users/password-hasher';
 export const DEMO_ADMIN_EMAIL = 'admin@kryptovault.local';
 
 const LOCAL_DIR = process.env.LOCAL_DATA_DIR ?? path.join(__dirname, '..', '..', '.local');
-export const ADMIN_CREDENTIALS_FILE = path.join(LOCAL_DIR, 'admin.json');
+
+/** Where the seeded admin's password is kept: admin.json for npm start's embedded database (no URL), else per database (host, port, name). */
+export function adminCredentialsFile(databaseUrl?: string): string {
+  if (!databaseUrl) return path.join(LOCAL_DIR, 'admin.json');
+  const url = new URL(databaseUrl);
+  const name = `${url.hostname}-${url.port || '5432'}-${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}`.replace(/[^A-Za-z0-9._-]/g, '_');
+  return path.join(LOCAL_DIR, `admin-${name}.json`);
+}
 
 /** A small savings product: short and long terms on the main assets. */
 export const DEMO_PLANS: { name: string; asset: AssetCode; minAmount: string; maxAmount: string; returnPercentPer30Days: string; durationDays: number }[] = [
@@ -29,6 +38,8 @@ export const DEMO_PLANS: { name: string; asset: AssetCode; minAmount: string; ma
 export interface SeedResult {
   plansCreated: number;
   admin: { email: string; created: boolean; password?: string };
+  /** Where the password is kept. */
+  credentialsFile: string;
 }
 
 /** 144 random bits, with every character class so the admin password rules always pass. */
@@ -36,31 +47,22 @@ function generatePassword(): string {
   return `${crypto.randomBytes(18).toString('base64url')}-Kv7`;
 }
 
-export async function seed(databaseUrl: string): Promise<SeedResult> {
+export async function seed(databaseUrl: string, credentialsFile = adminCredentialsFile(databaseUrl)): Promise<SeedResult> {
   const prisma = new PrismaClient({ adapter: createPrismaPg(databaseUrl) });
   try {
     const { count: plansCreated } = await prisma.plan.createMany({ data: DEMO_PLANS, skipDuplicates: true });
     const existing = await prisma.user.findUnique({ where: { email: DEMO_ADMIN_EMAIL } });
-    if (existing) return { plansCreated, admin: { email: DEMO_ADMIN_EMAIL, created: false } };
+    if (existing) return { plansCreated, admin: { email: DEMO_ADMIN_EMAIL, created: false }, credentialsFile };
     const password = generatePassword();
     const user = await prisma.user.create({
       data: { email: DEMO_ADMIN_EMAIL, name: 'Demo Admin', passwordHash: await new PasswordHasher().hash(password), role: Role.ADMIN, emailVerifiedAt: new Date() },
     });
     await prisma.authEvent.create({ data: { userId: user.id, type: AuthEventType.REGISTERED, metadata: { via: 'seed' } } });
-    fs.mkdirSync(LOCAL_DIR, { recursive: true });
-    fs.writeFileSync(ADMIN_CREDENTIALS_FILE, JSON.stringify({ email: DEMO_ADMIN_EMAIL, password }, null, 2), { mode: 0o600 });
-    return { plansCreated, admin: { email: DEMO_ADMIN_EMAIL, created: true, password } };
+    fs.mkdirSync(path.dirname(credentialsFile), { recursive: true });
+    fs.writeFileSync(credentialsFile, JSON.stringify({ email: DEMO_ADMIN_EMAIL, password }, null, 2), { mode: 0o600 });
+    return { plansCreated, admin: { email: DEMO_ADMIN_EMAIL, created: true, password }, credentialsFile };
   } finally {
     await prisma.$disconnect();
-  }
-}
-
-/** What the start-up block shows for the admin login. */
-export function savedAdminCredentials(): { email: string; password: string } | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(ADMIN_CREDENTIALS_FILE, 'utf8'));
-  } catch {
-    return undefined;
   }
 }
 
@@ -68,7 +70,7 @@ export function describeSeed(result: SeedResult): string[] {
   const lines = [`seed: ${result.plansCreated} plan(s) created (${DEMO_PLANS.length - result.plansCreated} already there)`];
   if (result.admin.created) {
     lines.push(`seed: admin ${result.admin.email} created with password ${result.admin.password}`);
-    lines.push(`seed: the password is shown once and kept in ${path.relative(process.cwd(), ADMIN_CREDENTIALS_FILE)} (mode 600)`);
+    lines.push(`seed: the password is shown once and kept in ${path.relative(process.cwd(), result.credentialsFile)} (mode 600)`);
   } else {
     lines.push(`seed: admin ${result.admin.email} already exists (unchanged)`);
   }

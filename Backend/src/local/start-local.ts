@@ -6,7 +6,7 @@ import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
 import { startLocalMailbox, type LocalMailbox } from './local-mailbox';
 import { migrateDeploy } from './migrate';
-import { describeSeed, savedAdminCredentials, seed } from './seed';
+import { adminCredentialsFile, describeSeed, seed, type SeedResult } from './seed';
 import { startSimulatedChain, type SimulatedChain } from './simulated-chain';
 
 /**
@@ -50,13 +50,37 @@ export const PLATFORM_FILE = path.join(LOCAL_DIR, 'platform.json');
 
 export interface PlatformUrls {
   api: string;
-  docs: string;
+  docs?: string;
   metrics: string;
   mailbox?: string;
   chain?: string;
 }
 
-const envPort = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
+/**
+ * The local platform's own settings (the app's are checked by its config schema): ports and
+ * the simulated chain's pace. One start-up error names every bad one, before anything starts.
+ */
+function localSettings(env: NodeJS.ProcessEnv) {
+  const problems: string[] = [];
+  const read = (name: string, fallback: number | undefined, kind: 'port' | 'seconds') => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    const ok = kind === 'port' ? Number.isInteger(value) && value >= 1 && value <= 65535 : Number.isFinite(value) && value > 0 && value <= 3600;
+    if (!ok) problems.push(`${name} must be ${kind === 'port' ? 'a port (1-65535)' : 'a number of seconds (> 0, at most 3600)'}, got ${JSON.stringify(raw)}`);
+    return value;
+  };
+  const settings = {
+    port: read('PORT', 3000, 'port')!,
+    postgresPort: read('LOCAL_POSTGRES_PORT', undefined, 'port'),
+    smtpPort: read('LOCAL_SMTP_PORT', 1025, 'port')!,
+    mailboxPort: read('LOCAL_MAILBOX_PORT', 1080, 'port')!,
+    chainPort: read('LOCAL_CHAIN_PORT', 8545, 'port')!,
+    secondsPerConfirmation: read('LOCAL_CHAIN_SECONDS_PER_CONFIRMATION', 2, 'seconds')!,
+  };
+  if (problems.length > 0) throw new Error(`refusing to start:\n  - ${problems.join('\n  - ')}`);
+  return settings;
+}
 
 async function waitForReady(url: string, api: ReturnType<typeof spawn>): Promise<boolean> {
   for (let i = 0; i < 600 && api.exitCode === null; i++) {
@@ -72,15 +96,16 @@ async function waitForReady(url: string, api: ReturnType<typeof spawn>): Promise
   return false;
 }
 
-function startupBlock(urls: PlatformUrls): string {
-  const admin = savedAdminCredentials();
+/** The admin's password only on the run that created it ("printed once"); later runs say where it is kept. */
+function startupBlock(urls: PlatformUrls, seeded: SeedResult): string {
+  const { admin } = seeded;
   const rows: [string, string][] = [
     ['API', urls.api],
-    ['API docs', urls.docs],
+    ['API docs', urls.docs ?? '(API_DOCS_ENABLED=false)'],
     ['Mailbox', urls.mailbox ?? '(SMTP_HOST is set: real SMTP)'],
     ['Chain', urls.chain ? `${urls.chain} (simulated; POST /dev/send to pay a deposit)` : '(BLOCKCHAIN_VERIFIER_URL is set: real verifier)'],
     ['Metrics', urls.metrics],
-    ['Admin', admin ? `${admin.email} / ${admin.password}` : '(created elsewhere; `npm run admin:create` makes one)'],
+    ['Admin', admin.created ? `${admin.email} / ${admin.password}` : `${admin.email} (password in ${path.relative(process.cwd(), seeded.credentialsFile)})`],
   ];
   rows.push(['Try it', 'npm run demo']);
   return ['', 'KryptoVault is running (Ctrl-C stops everything)', ...rows.map(([k, v]) => `  ${k.padEnd(9)} ${v}`), ''].join('\n');
@@ -98,6 +123,7 @@ function productionRefusals(env: NodeJS.ProcessEnv): string[] {
 async function main() {
   const refusals = productionRefusals(process.env);
   if (refusals.length > 0) throw new Error(`refusing to start:\n  - ${refusals.join('\n  - ')}`);
+  const settings = localSettings(process.env);
   let embedded: EmbeddedDatabase | undefined;
   let mailbox: LocalMailbox | undefined;
   let chain: SimulatedChain | undefined;
@@ -108,7 +134,7 @@ async function main() {
     chain = mailbox = embedded = undefined;
   };
 
-  const port = envPort('PORT', 3000);
+  const { port } = settings;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...(process.env.JWT_SECRET ? {} : localSecrets()),
@@ -117,6 +143,7 @@ async function main() {
     // The local platform is one process: the API runs every job itself.
     RUN_SCHEDULED_JOBS: process.env.RUN_SCHEDULED_JOBS ?? 'true',
   };
+  let seeded: SeedResult | undefined;
   try {
     let databaseUrl = process.env.DATABASE_URL;
     if (!databaseUrl) {
@@ -125,7 +152,7 @@ async function main() {
       say(first
         ? `initialising an embedded PostgreSQL in ${path.relative(process.cwd(), dataDir) || dataDir} (first run only, about 10 s)`
         : `starting embedded PostgreSQL (data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
-      embedded = await startEmbeddedPostgres({ dataDir, persistent: true, port: process.env.LOCAL_POSTGRES_PORT ? Number(process.env.LOCAL_POSTGRES_PORT) : undefined });
+      embedded = await startEmbeddedPostgres({ dataDir, persistent: true, port: settings.postgresPort });
       await ensureDatabase(embedded.serverUrl, DATABASE_NAME);
       databaseUrl = embedded.urlFor(DATABASE_NAME);
     } else {
@@ -136,17 +163,18 @@ async function main() {
     say('applying migrations');
     migrateDeploy(databaseUrl);
     say('seeding demo data (plans, admin)');
-    for (const line of describeSeed(await seed(databaseUrl))) say(line);
+    seeded = await seed(databaseUrl, adminCredentialsFile(process.env.DATABASE_URL));
+    for (const line of describeSeed(seeded)) say(line);
 
     if (!process.env.SMTP_HOST) {
-      mailbox = await startLocalMailbox({ dataDir: path.join(LOCAL_DIR, 'mail'), smtpPort: envPort('LOCAL_SMTP_PORT', 1025), webPort: envPort('LOCAL_MAILBOX_PORT', 1080) });
+      mailbox = await startLocalMailbox({ dataDir: path.join(LOCAL_DIR, 'mail'), smtpPort: settings.smtpPort, webPort: settings.mailboxPort });
       Object.assign(env, { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(mailbox.smtpPort), SMTP_SECURE: 'false', SMTP_REQUIRE_TLS: 'false' });
       say(`local mailbox: every email is at ${mailbox.url}`);
     }
     if (!process.env.BLOCKCHAIN_VERIFIER_URL) {
       chain = await startSimulatedChain({
-        port: envPort('LOCAL_CHAIN_PORT', 8545),
-        secondsPerConfirmation: Number(process.env.LOCAL_CHAIN_SECONDS_PER_CONFIRMATION ?? 2),
+        port: settings.chainPort,
+        secondsPerConfirmation: settings.secondsPerConfirmation,
       });
       Object.assign(env, {
         BLOCKCHAIN_VERIFIER_URL: chain.url,
@@ -180,10 +208,12 @@ async function main() {
   const exited: Promise<number> = new Promise((resolve) => api.on('exit', (c, s) => resolve(c ?? (s ? 0 : 1))));
   const base = `http://localhost:${port}`;
   if (await waitForReady(`http://127.0.0.1:${port}/readyz`, api)) {
-    const urls: PlatformUrls = { api: base, docs: `${base}/docs`, metrics: `${base}/metrics`, mailbox: mailbox?.url, chain: chain?.url };
+    // Listed only when served (API_DOCS_ENABLED): asked of the API rather than parsed twice.
+    const docs = (await fetch(`http://127.0.0.1:${port}/docs`).then((r) => (r.body?.cancel(), r.ok), () => false)) ? `${base}/docs` : undefined;
+    const urls: PlatformUrls = { api: base, docs, metrics: `${base}/metrics`, mailbox: mailbox?.url, chain: chain?.url };
     fs.mkdirSync(LOCAL_DIR, { recursive: true });
     fs.writeFileSync(PLATFORM_FILE, JSON.stringify(urls, null, 2));
-    process.stdout.write(`${startupBlock(urls)}\n`);
+    process.stdout.write(`${startupBlock(urls, seeded!)}\n`);
   }
   const code = await exited;
   await stopAll();
