@@ -1,6 +1,6 @@
 /**
- * Cold start: `node Backend/dist/main.js` (NODE_ENV=production, LOG_LEVEL=warn, the chart's
- * API_DOCS_ENABLED=true) from spawn to its first `GET /readyz` 200, against a bare Fastify +
+ * Cold start: `node Backend/dist/main.js` (NODE_ENV=production, LOG_LEVEL=warn,
+ * API_DOCS_ENABLED=true: the worst case) from spawn to its first `GET /readyz` 200, against a bare Fastify +
  * pg server (bench/baselines/cold-start-bare.js: same readiness queries) from spawn to its
  * first 200, alternating, N rounds, medians; both also timed to their first HTTP answer of
  * any status ("listening"). Then profiling runs of the API, not counted in the timings:
@@ -242,7 +242,7 @@ function report(results, profiles) {
     `## Cold start (\`${COMMAND}\`)`,
     '',
     'What it measures: the time from spawning `node Backend/dist/main.js` (`NODE_ENV=production` with',
-    'what the production config requires, `LOG_LEVEL=warn`, the chart\'s `API_DOCS_ENABLED=true`, no',
+    'what the production config requires, `LOG_LEVEL=warn`, `API_DOCS_ENABLED=true` (the worst case; the chart\'s default is off), no',
     'OpenTelemetry endpoint, the database up and migrated) to its first `GET /readyz` 200 — what a',
     'rollout waits for — against a bare Fastify + pg server (`bench/baselines/cold-start-bare.js`:',
     'the same two readiness queries on a pg pool, nothing else) from spawn to its first 200. A fresh',

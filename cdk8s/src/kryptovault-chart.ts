@@ -23,7 +23,7 @@ import type { AlertRulesProps } from './constructs/monitoring-props';
 import { ReleaseNetworkPolicy } from './constructs/network-policy';
 import { AppServiceAccount } from './constructs/service-account';
 import { WebService } from './constructs/web-service';
-import { asString, concatLists, derive, joinWhere, not, orDefault, token, when } from './helm/expr';
+import { and, asString, concatLists, derive, gt0, joinWhere, not, or, orDefault, token, when } from './helm/expr';
 
 export const MAIN_CONFIG_TEMPLATE = 'configmap.yaml';
 
@@ -181,7 +181,8 @@ export class KryptoVaultChart extends Chart {
       replicas: when(not(c.api.autoscaling.enabled), c.api.replicaCount),
       strategy: c.api.strategy,
       autoscaling: c.api.autoscaling,
-      disruptionBudget: c.api.pdb,
+      // Scaled to zero (replicaCount 0, no HPA) there is nothing to protect: no PDB, no second flag to turn.
+      disruptionBudget: { ...c.api.pdb, enabled: and(c.api.pdb.enabled, or(c.api.autoscaling.enabled, gt0(c.api.replicaCount))) },
       service: c.api.service,
       ingress: { ...c.api.ingress, paths: PUBLIC_API_PATHS },
     });

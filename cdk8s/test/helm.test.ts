@@ -1,15 +1,17 @@
 /** The generated chart, checked with a real helm: lint, render matrix, schema, rules, parity with k8s/. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import * as YAML from 'yaml';
 import { ASSET_CODES } from '../src/config/assets';
 import { RULES } from '../src/config/rules';
 import { defaultConfig } from '../src/config/values';
-import { productionExampleSettings, VARIANTS, withOverrides } from '../src/config/variants';
+import { productionExampleSettings, productionVariant, VARIANTS, withOverrides } from '../src/config/variants';
 import { concreteContext } from '../src/constructs/context';
 import { appConfigData } from '../src/kryptovault-chart';
-import { variantObjects } from '../src/render/synthesize';
+import { configObjects, variantObjects } from '../src/render/synthesize';
 import { BROKEN_BY_RULE } from './helpers/broken-configs';
-import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject, podSpecs, productionExampleValuesFile } from './helpers/helm';
+import { CHART_DIR, ciValuesFiles, helmTemplate, helmTemplateRaw, K8sObject, parseDocs, podSpecs, productionExampleValuesFile, valuesFile } from './helpers/helm';
 import { objectProblems } from './helpers/k8s-schema';
 import { policyProblems } from './helpers/policy';
 import { run, runOk } from './helpers/tools';
@@ -106,6 +108,20 @@ describe('rendering details', () => {
     expect(notes).toContain('does not serve\nmonitoring.coreos.com/v1');
   });
 
+  test('NOTES.txt states what a missing Secret does (the migration Job fails at its deadline, before helm\'s default timeout) and says nothing of the hook when migrations are off', () => {
+    const on = renderNotes({});
+    expect(on).toContain('Migrations ran as the pre-install/pre-upgrade hook Job rel-kryptovault-migrate');
+    expect(on).toContain('migration.activeDeadlineSeconds (270 s)\nwith DeadlineExceeded');
+    expect(on).toContain('job rel-kryptovault-migrate failed:\nDeadlineExceeded');
+    expect(on).toContain('helm upgrade --install');
+    expect(on).not.toContain('waits until --timeout');
+    expect(renderNotes({ migration: { activeDeadlineSeconds: 900 } })).toContain('(900 s)');
+    const off = renderNotes({ migration: { enabled: false } });
+    expect(off).toContain('Migrations are off (migration.enabled=false)');
+    expect(off).not.toMatch(/hook|migrate|DeadlineExceeded|activeDeadlineSeconds/);
+    expect(off).toContain('create secret generic rel-kryptovault-secrets');
+  });
+
   test('the migration gets only the database settings, and gives up before helm does', () => {
     const job = find('Job', 'rel-kryptovault-migrate');
     const cm = find('ConfigMap', job.spec.template.spec.containers[0].envFrom[0].configMapRef.name);
@@ -175,6 +191,90 @@ describe('rendering details', () => {
     expect(dep.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  test('no mapping of any rendered object has a duplicate key when common and object-specific labels/annotations overlap; specific beats common, the chart beats both', () => {
+    // Every object on (Ingress, HPA, PDB, NetworkPolicy, ServiceMonitor, PrometheusRule, the
+    // migration hook's Job/ConfigMap/ServiceAccount, the test Pod), every map naming the same keys.
+    const values = {
+      commonLabels: { team: 'a' },
+      commonAnnotations: { owner: 'common', 'helm.sh/hook-weight': '5' },
+      podLabels: { team: 'pod' },
+      podAnnotations: { owner: 'pod' },
+      serviceAccount: { annotations: { owner: 'sa', 'helm.sh/hook': 'post-install' } },
+      api: {
+        autoscaling: { enabled: true },
+        service: { labels: { team: 'svc' }, annotations: { owner: 'svc', 'helm.sh/hook-delete-policy': 'hook-succeeded' } },
+        ingress: { enabled: true, annotations: { owner: 'ing' } },
+      },
+      networkPolicy: { enabled: true },
+      monitoring: {
+        serviceMonitor: { enabled: true, labels: { team: 'sm', 'app.kubernetes.io/component': 'hijack', 'app.kubernetes.io/instance': 'other' } },
+        prometheusRule: { enabled: true, labels: { team: 'pr', 'helm.sh/chart': 'hijack' } },
+      },
+    };
+    const rendered = helmTemplateRaw({ release: 'rel', values });
+    expect(rendered.stderr).toBe('');
+    const raw = rendered.stdout;
+    // A parser that refuses a key written twice in one mapping (helm template does not complain).
+    const docs = YAML.parseAllDocuments(raw, { uniqueKeys: true });
+    const problems = docs.flatMap((d) => d.errors.map((e) => `${(d.toJS() as K8sObject | null)?.kind ?? '?'}/${(d.toJS() as K8sObject | null)?.metadata?.name ?? '?'}: ${e.message.split('\n')[0]}`));
+    expect(problems).toEqual([]);
+    const objs = parseDocs(raw);
+    const kinds = new Set(objs.map((o) => o.kind));
+    for (const k of ['Service', 'Ingress', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor', 'PrometheusRule', 'ServiceAccount', 'Job', 'CronJob', 'Pod']) expect(kinds).toContain(k);
+    const get = (kind: string, name: string) => objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+    // Object-specific maps win over the common ones.
+    expect(get('Service', 'rel-kryptovault-api').metadata).toMatchObject({ labels: { team: 'svc' }, annotations: { owner: 'svc' } });
+    expect(get('Ingress', 'rel-kryptovault-api').metadata.annotations.owner).toBe('ing');
+    expect(get('ServiceAccount', 'rel-kryptovault').metadata.annotations.owner).toBe('sa');
+    expect(get('ServiceAccount', 'rel-kryptovault-migrate').metadata.annotations.owner).toBe('sa');
+    expect(get('ServiceMonitor', 'rel-kryptovault-api').metadata.labels.team).toBe('sm');
+    expect(get('PrometheusRule', 'rel-kryptovault').metadata.labels.team).toBe('pr');
+    expect(get('Deployment', 'rel-kryptovault-api').metadata).toMatchObject({ labels: { team: 'a' }, annotations: { owner: 'common' } });
+    expect(get('Deployment', 'rel-kryptovault-api').spec.template.metadata).toMatchObject({ labels: { team: 'pod' }, annotations: { owner: 'pod' } });
+
+    // The chart's labels win: selector labels stay, whatever a user map says.
+    expect(get('ServiceMonitor', 'rel-kryptovault-api').metadata.labels).toMatchObject({ 'app.kubernetes.io/component': 'metrics', 'app.kubernetes.io/instance': 'rel' });
+    expect(get('PrometheusRule', 'rel-kryptovault').metadata.labels['helm.sh/chart']).toMatch(/^kryptovault-\d/);
+
+    // Hook annotations are the chart's: the migration keeps its order, and no user map makes
+    // another object a hook or changes a hook's weight or delete policy.
+    const hook = (kind: string, name: string) => get(kind, name).metadata.annotations ?? {};
+    expect(hook('Job', 'rel-kryptovault-migrate')).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-10', 'helm.sh/hook-delete-policy': 'before-hook-creation', owner: 'common' });
+    for (const [kind, name] of [['ConfigMap', 'rel-kryptovault-migrate'], ['ServiceAccount', 'rel-kryptovault-migrate']]) {
+      expect(hook(kind, name)).toMatchObject({ 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '-20', 'helm.sh/hook-delete-policy': 'before-hook-creation' });
+    }
+    expect(hook('Pod', 'rel-kryptovault-test')['helm.sh/hook-weight']).toBeUndefined();
+    for (const o of objs.filter((x) => !['rel-kryptovault-migrate', 'rel-kryptovault-test'].includes(x.metadata.name))) {
+      expect(Object.keys(o.metadata.annotations ?? {}).filter((k) => k.startsWith('helm.sh/hook'))).toEqual([]);
+    }
+
+    // The plain manifests of the same config resolve every shared key the same way.
+    const config = withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), values as never);
+    const fromManifests = new Map((configObjects(config, { releaseName: 'rel', namespace: 'default' }) as K8sObject[]).map((o) => [key(o), normalize(o)]));
+    const fromChart = objs.filter((o) => o.metadata.annotations?.['helm.sh/hook'] !== 'test').map(normalize);
+    expect(fromChart.map(key).sort()).toEqual([...fromManifests.keys()].sort());
+    for (const o of fromChart) expect(o).toEqual(fromManifests.get(key(o)));
+  });
+
+  test('podAnnotations may set prometheus.io/* where the chart does not: with scrapeAnnotations off, and on pods that serve no metrics', () => {
+    const podAnnotations = { 'prometheus.io/scrape': 'true', 'prometheus.io/port': '9102', 'prometheus.io/path': '/custom' };
+    const annotations = (values: object, kind: string, name: string) => {
+      const o = helmTemplate({ release: 'rel', values }).find((x) => x.kind === kind && x.metadata.name === `rel-kryptovault-${name}`)!;
+      return kind === 'CronJob' ? o.spec.jobTemplate.spec.template.metadata.annotations : o.spec.template.metadata.annotations;
+    };
+    // The chart's own scrape annotations win while it writes them.
+    expect(annotations({ podAnnotations }, 'Deployment', 'api')).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': '3000', 'prometheus.io/path': '/metrics' });
+    // Scrape annotations off: the user's are kept (they were silently dropped before).
+    expect(annotations({ podAnnotations, monitoring: { scrapeAnnotations: false } }, 'Deployment', 'api')).toMatchObject(podAnnotations);
+    expect(annotations({ podAnnotations, monitoring: { scrapeAnnotations: false } }, 'Deployment', 'automation')).toMatchObject(podAnnotations);
+    // A CronJob pod serves no /metrics, so the chart never writes them there.
+    expect(annotations({ podAnnotations }, 'CronJob', 'earnings')).toMatchObject(podAnnotations);
+    expect(annotations({}, 'CronJob', 'earnings')['prometheus.io/scrape']).toBeUndefined();
+    // checksum/config stays the chart's everywhere.
+    expect(annotations({ podAnnotations: { 'checksum/config': 'x' }, monitoring: { scrapeAnnotations: false } }, 'Deployment', 'api')['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   test('scheduling per component, each empty field falling back to the top-level one', () => {
     const antiAffinity = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { 'app.kubernetes.io/component': 'api' } } } }] } };
     const spread = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { 'app.kubernetes.io/component': 'api' } } }];
@@ -238,6 +338,22 @@ describe('rendering details', () => {
     expect(bad.stderr).toContain('api.resources.requests.cpu');
   });
 
+  test('resources take extended resources (nvidia.com/gpu, hugepages-2Mi) with any quantity; bad names and quantities are refused', () => {
+    const values = { api: { resources: { requests: { 'hugepages-2Mi': '64Mi' }, limits: { 'nvidia.com/gpu': 1, 'hugepages-2Mi': '64Mi' } } }, earnings: { resources: { limits: { 'example.com/foo': '500m' } } } };
+    const objs = helmTemplate({ values });
+    const api = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kryptovault-api')!.spec.template.spec.containers[0].resources;
+    // Helm merges them into the default requests and limits.
+    expect(api).toEqual({ requests: { cpu: '250m', memory: '512Mi', 'hugepages-2Mi': '64Mi' }, limits: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': 1, 'hugepages-2Mi': '64Mi' } });
+    expect(objs.find((o) => o.kind === 'CronJob' && o.metadata.name === 'kryptovault-earnings')!.spec.jobTemplate.spec.template.spec.containers[0].resources.limits['example.com/foo']).toBe('500m');
+    expect(objs.flatMap(objectProblems)).toEqual([]);
+    expect(runOk('helm', ['lint', '--strict', CHART_DIR, '-f', productionExampleValuesFile(), '-f', valuesFile(values)])).toContain('0 chart(s) failed');
+    for (const limits of [{ 'nvidia.com/gpu': 'one' }, { 'nvidia.com/gpu': -1 }, { 'not a name': 1 }]) {
+      const r = helmTemplateRaw({ values: { api: { resources: { limits } } } });
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain('api.resources.limits');
+    }
+  });
+
   test('nameOverride renames objects and the name label consistently (selectors included), as in the plain manifests', () => {
     const objs = helmTemplate({ release: 'rel', values: { nameOverride: 'vault' } });
     const dep = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'rel-vault-api')!;
@@ -248,9 +364,17 @@ describe('rendering details', () => {
     expect(concreteContext(config, { releaseName: 'rel', namespace: 'x', appVersion: '0.1.0' })).toMatchObject({ name: 'vault', fullname: 'rel-vault' });
   });
 
-  test('replicaCount 0 scales the API down (with the PDB off)', () => {
-    const dep = helmTemplate({ values: { api: { replicaCount: 0, pdb: { enabled: false } } } }).find((o) => o.kind === 'Deployment')!;
-    expect(dep.spec.replicas).toBe(0);
+  test('replicaCount 0 scales the API down with the PDB left on: no PDB is rendered, lint passes, as in the plain manifests', () => {
+    const values = { api: { replicaCount: 0 } };
+    const objs = helmTemplate({ values });
+    expect(objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'kryptovault-api')!.spec.replicas).toBe(0);
+    expect(objs.map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+    expect(runOk('helm', ['lint', '--strict', CHART_DIR, '-f', productionExampleValuesFile(), '-f', valuesFile(values)])).toContain('0 chart(s) failed');
+    const config = withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), values);
+    expect(configObjects(config).map((o) => o.kind)).not.toContain('PodDisruptionBudget');
+    // One replica still needs the PDB off, and autoscaling keeps its PDB.
+    expect(helmTemplateRaw({ values: { api: { replicaCount: 1 } } }).stderr).toContain('api.pdb.enabled needs at least 2 API replicas');
+    expect(helmTemplate({ values: { api: { replicaCount: 0, autoscaling: { enabled: true } } } }).map((o) => o.kind)).toContain('PodDisruptionBudget');
   });
 
   test('helm test pod checks /readyz through the Service', () => {
@@ -314,6 +438,34 @@ describe('rendering details', () => {
     expect(sum({ env: { LOG_LEVEL: 'debug' } })).not.toBe(sum({}));
   });
 
+  test('API docs are off by default and in the production values, on in the dev values', () => {
+    const docs = (o: { valuesFiles?: string[]; defaultsOnly?: boolean }) =>
+      helmTemplate({ release: 'rel', ...o }).find((x) => x.kind === 'ConfigMap' && x.metadata.name === 'rel-kryptovault-config')!.data.API_DOCS_ENABLED;
+    expect(docs({})).toBe('false');
+    expect(docs({ valuesFiles: [path.join(CHART_DIR, 'ci', 'production-values.yaml')] })).toBe('false');
+    expect(docs({ valuesFiles: [path.join(CHART_DIR, 'ci', 'dev-values.yaml')] })).toBe('true');
+    // The chart's own default, not only the production example settings.
+    expect((YAML.parse(fs.readFileSync(path.join(CHART_DIR, 'values.yaml'), 'utf8')) as { env: { API_DOCS_ENABLED: boolean } }).env.API_DOCS_ENABLED).toBe(false);
+  });
+
+  test('production values: only the API pods get the anti-affinity, and it selects only this release\'s API pods', () => {
+    const objs = helmTemplate({ release: 'kryptovault', namespace: 'kryptovault', valuesFiles: [path.join(CHART_DIR, 'ci', 'production-values.yaml')] });
+    const plain = variantObjects(productionVariant()) as K8sObject[];
+    for (const set of [objs, plain]) {
+      const pods = set.filter((o) => podSpecs(o).length > 0 && o.metadata.labels?.['app.kubernetes.io/instance'] === 'kryptovault');
+      expect(pods.length).toBeGreaterThanOrEqual(set === objs ? 8 : 7);
+      const withAffinity = pods.filter((o) => podSpecs(o)[0].affinity !== undefined).map(key);
+      expect(withAffinity).toEqual(['Deployment/kryptovault-api']);
+      const api = pods.find((o) => key(o) === 'Deployment/kryptovault-api')!;
+      const terms = podSpecs(api)[0].affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+      expect(terms).toHaveLength(1);
+      const selector = terms[0].podAffinityTerm.labelSelector.matchLabels;
+      // The API's own selector labels: name, instance (another release is not repelled) and component.
+      expect(selector).toEqual(api.spec.selector.matchLabels);
+      expect(selector).toEqual({ 'app.kubernetes.io/name': 'kryptovault', 'app.kubernetes.io/instance': 'kryptovault', 'app.kubernetes.io/component': 'api' });
+    }
+  });
+
   test('two releases coexist in one namespace', () => {
     const a = helmTemplate({ release: 'blue', namespace: 'shared' });
     const b = helmTemplate({ release: 'green', namespace: 'shared' });
@@ -366,6 +518,24 @@ describe('cross-field rules fail helm with the same message as synth', () => {
     expect(helmTemplateRaw({ values: { api: { replicaCount: 1, autoscaling: { enabled: true, minReplicas: 2 } } } }).status).toBe(0);
   });
 });
+
+/**
+ * NOTES.txt as helm would print it after an install: `helm template` does not render it and
+ * `helm install --dry-run` needs a cluster, so a copy of the chart renders it as a ConfigMap.
+ */
+function renderNotes(values: unknown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-notes-'));
+  const chart = path.join(dir, 'kryptovault');
+  fs.cpSync(CHART_DIR, chart, { recursive: true });
+  const notes = fs.readFileSync(path.join(chart, 'templates', 'NOTES.txt'), 'utf8');
+  fs.writeFileSync(
+    path.join(chart, 'templates', 'zz-notes.yaml'),
+    `{{- define "kvtest.notes" -}}\n${notes}{{- end }}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "kvtest.notes" . | quote }}\n`,
+  );
+  const out = helmTemplate({ release: 'rel', values, chartDir: chart });
+  fs.rmSync(dir, { recursive: true, force: true });
+  return out.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'notes')!.data.notes as string;
+}
 
 /** Chart-only and manifest-only fields are dropped so the rest must be identical. */
 function normalize(o: K8sObject): K8sObject {

@@ -5,8 +5,10 @@
  * - every `uses:` is pinned to a 40-hex commit SHA with its release in a comment;
  * - no `run:` script pastes a workflow input (`${{ inputs.* }}`, `${{ github.event.inputs.* }}`):
  *   inputs reach scripts through `env:`;
- * - Dependabot covers the actions, npm and the Docker base image;
- * - the chart, deploy and publish workflows keep what they promise (docs/ci-cd.md).
+ * - Dependabot covers the actions, npm and the Docker base image, and can read every base
+ *   image of the Dockerfile (a literal `FROM image:tag`, never an ARG);
+ * - every setup-node uses the Node.js major .ci/run pins;
+ * - the CI, chart, deploy and publish workflows keep what they promise (docs/ci-cd.md).
  * Each check is also run on a bad sample, to show it can fail.
  *
  * actionlint and shellcheck are installed by `npm run tools:install` (cdk8s/scripts/tools-install.js).
@@ -227,6 +229,76 @@ function checkDependabot(config: { version?: number; updates?: DependabotUpdate[
   return findings;
 }
 
+/**
+ * Dependabot's docker updater finds base images with this expression (FROM_LINE of
+ * dependabot-core docker/lib/dependabot/docker/file_parser.rb, translated from Ruby): a line
+ * it does not match, or matches without a tag or digest, is skipped. It does not expand ARG
+ * (dependabot-core#2057), so `FROM ${IMAGE}` is invisible to it.
+ */
+const DEPENDABOT_FROM_LINE = (() => {
+  const domainComponent = '(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])';
+  const registry = `(?<registry>${domainComponent}(?:\\.${domainComponent})+(?::\\d+)?)`;
+  const nameComponent = '(?:[a-z\\d]+(?:(?:[._]|__|[-]*)[a-z\\d]+)*)';
+  const image = `(?<image>${nameComponent}(?:/${nameComponent})*)`;
+  return new RegExp(
+    `^[Ff][Rr][Oo][Mm]\\s+(?:--platform=(?<platform>\\S+)\\s+)?(?:${registry}/)?${image}` +
+      '(?::(?<tag>[\\w][\\w.-]{0,127}))?(?:@(?<digest>[^\\s]+))?(?:\\s+AS\\s+(?<name>[\\w-]+))?',
+  );
+})();
+
+/**
+ * Every FROM that is not an earlier stage's name (nor `scratch`) must be a literal image
+ * reference Dependabot reads whole, with a tag or digest: returns the findings, and the images.
+ */
+function dockerfileBaseFindings(dockerfile: string): { findings: string[]; images: string[] } {
+  const findings: string[] = [];
+  const images: string[] = [];
+  const stages = new Set<string>();
+  dockerfile.split('\n').forEach((line, i) => {
+    const words = line.trim().split(/\s+/);
+    if (words[0].toUpperCase() !== 'FROM') return;
+    const at = words[1]?.startsWith('--platform=') ? 2 : 1;
+    const ref = words[at] ?? '';
+    const earlierStage = stages.has(ref.toLowerCase());
+    if (words[at + 1]?.toUpperCase() === 'AS' && words[at + 2]) stages.add(words[at + 2].toLowerCase());
+    if (earlierStage || ref.toLowerCase() === 'scratch') return;
+    const where = `Dockerfile:${i + 1}`;
+    if (ref.includes('$')) {
+      findings.push(`${where}: FROM ${ref} is built from a variable: Dependabot does not expand ARG (write the image literally)`);
+      return;
+    }
+    const m = DEPENDABOT_FROM_LINE.exec(line)?.groups;
+    const read = m ? `${m.registry ? `${m.registry}/` : ''}${m.image}${m.tag ? `:${m.tag}` : ''}${m.digest ? `@${m.digest}` : ''}` : '(nothing)';
+    if (!m || read !== ref) findings.push(`${where}: Dependabot reads ${read}, not ${ref}`);
+    else if (!m.tag && !m.digest) findings.push(`${where}: FROM ${ref} has no tag or digest: Dependabot has no version to update`);
+    else images.push(ref);
+  });
+  return { findings, images };
+}
+
+/** The Node.js major .ci/run runs the suite on (NODE_VERSION=24.x.y). */
+function ciRunNodeMajor(): number {
+  const pinned = /^NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8'));
+  if (!pinned) throw new Error('.ci/run has no NODE_VERSION=<major>.<minor>.<patch> line');
+  return Number(pinned[1]);
+}
+
+/** Every actions/setup-node step names node-version with exactly this major. */
+function setupNodeFindings(wf: Workflow, file: string, major: number): string[] {
+  const findings: string[] = [];
+  for (const [jobId, job] of Object.entries(wf.jobs ?? {})) {
+    (job.steps ?? []).forEach((step, i) => {
+      if (typeof step.uses !== 'string' || !step.uses.toLowerCase().startsWith('actions/setup-node@')) return;
+      const version = (step.with as Record<string, unknown> | undefined)?.['node-version'];
+      const where = `${file}: job ${jobId}, step ${String(step.name ?? step.id ?? i + 1)}`;
+      const stepMajor = /^v?(\d+)(?:\.[\dx*]+){0,2}$/.exec(String(version ?? ''))?.[1];
+      if (version === undefined) findings.push(`${where}: setup-node without node-version (want ${major})`);
+      else if (Number(stepMajor) !== major) findings.push(`${where}: node-version ${String(version)}, .ci/run runs the suite on ${major}`);
+    });
+  }
+  return findings;
+}
+
 type LockPackages = Record<string, { cpu?: string[]; optional?: boolean; dev?: boolean; devOptional?: boolean }>;
 
 /**
@@ -427,6 +499,35 @@ describe('Dependabot', () => {
     ]);
   });
 
+  test('can read every base image of the Dockerfile: each FROM that is not a stage is a literal image:tag', () => {
+    const { findings, images } = dockerfileBaseFindings(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+    expect(findings).toEqual([]);
+    expect(images.length).toBeGreaterThan(0);
+  });
+
+  test('the base image check fails on an ARG in FROM, a variable tag and a missing tag, not on stage names or scratch', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const sample = [
+      'ARG NODE_IMAGE=node:24-bookworm-slim',
+      'FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build',
+      'FROM node:${NODE_MAJOR}-bookworm-slim AS deps',
+      'FROM node AS untagged',
+      'FROM build AS test',
+      `FROM --platform=$BUILDPLATFORM docker.io/library/node:24-bookworm-slim@${digest} AS pinned`,
+      'FROM ghcr.io/owner/tool:1.2.3',
+      'FROM scratch',
+      '',
+    ].join('\n');
+    expect(dockerfileBaseFindings(sample)).toEqual({
+      findings: [
+        'Dockerfile:2: FROM ${NODE_IMAGE} is built from a variable: Dependabot does not expand ARG (write the image literally)',
+        'Dockerfile:3: FROM node:${NODE_MAJOR}-bookworm-slim is built from a variable: Dependabot does not expand ARG (write the image literally)',
+        'Dockerfile:4: FROM node has no tag or digest: Dependabot has no version to update',
+      ],
+      images: [`docker.io/library/node:24-bookworm-slim@${digest}`, 'ghcr.io/owner/tool:1.2.3'],
+    });
+  });
+
   test('nothing claims Renovate, which is not used', () => {
     const files = [...workflowFiles(), DEPENDABOT_FILE, path.join(ROOT, 'Dockerfile')];
     const claims = files.flatMap((f) =>
@@ -440,6 +541,51 @@ describe('Dependabot', () => {
   });
 });
 
+describe('every setup-node uses the Node.js major .ci/run runs the suite on', () => {
+  const major = ciRunNodeMajor();
+
+  test.each(workflowFiles().map((f) => [path.basename(f), f]))('%s', (_name, file) => {
+    expect(setupNodeFindings(parseWorkflow(fs.readFileSync(file, 'utf8'), file), path.basename(file), major)).toEqual([]);
+  });
+
+  test('every workflow that sets up Node.js is checked (ci, chart CI, publish)', () => {
+    const withNode = workflowFiles().filter((f) => /uses:\s*actions\/setup-node@/.test(fs.readFileSync(f, 'utf8')));
+    expect(withNode.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['chart-ci.yml', 'ci.yml', 'publish-image.yml']));
+  });
+
+  test('fails on another major, a missing node-version and an unreadable one', () => {
+    const wf = parseWorkflow(
+      [
+        'on: push',
+        'jobs:',
+        '  a:',
+        '    runs-on: ubuntu-24.04',
+        '    steps:',
+        '      - name: old',
+        '        uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+        '        with: { node-version: 20 }',
+        '      - name: none',
+        '        uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+        '      - name: lts',
+        '        uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+        '        with: { node-version: lts/* }',
+        '      - name: same major',
+        '        uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+        "        with: { node-version: '24.x' }",
+        '      - name: exact',
+        '        uses: actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0',
+        '        with: { node-version: v24.21.0 }',
+      ].join('\n'),
+      'sample.yml',
+    );
+    expect(setupNodeFindings(wf, 'sample.yml', 24)).toEqual([
+      'sample.yml: job a, step old: node-version 20, .ci/run runs the suite on 24',
+      'sample.yml: job a, step none: setup-node without node-version (want 24)',
+      'sample.yml: job a, step lts: node-version lts/*, .ci/run runs the suite on 24',
+    ]);
+  });
+});
+
 describe('what the workflows promise (docs/ci-cd.md)', () => {
   const read = (name: string) => fs.readFileSync(path.join(WORKFLOW_DIR, name), 'utf8');
   const workflow = (name: string) => parseWorkflow(read(name), name) as Record<string, any>;
@@ -448,6 +594,55 @@ describe('what the workflows promise (docs/ci-cd.md)', () => {
       .flatMap((j) => (j.steps ?? []) as Array<Record<string, any>>)
       .map((s) => String(s.run ?? ''))
       .join('\n');
+
+  test('CI: .ci/run within 90 minutes, with ~/.cache/kryptovault-tools restored before it and saved after it', () => {
+    const wf = workflow('ci.yml');
+    const job = wf.jobs.test;
+    expect(job['timeout-minutes']).toBe(90);
+    const steps = job.steps as Array<Record<string, any>>;
+    const runAt = steps.findIndex((s) => String(s.run ?? '').trim() === 'bash .ci/run');
+    const restoreAt = steps.findIndex((s) => String(s.uses).startsWith('actions/cache/restore@'));
+    const saveAt = steps.findIndex((s) => String(s.uses).startsWith('actions/cache/save@'));
+    expect(runAt).toBeGreaterThan(0);
+    expect(restoreAt).toBeGreaterThanOrEqual(0);
+    expect(restoreAt).toBeLessThan(runAt);
+    expect(saveAt).toBeGreaterThan(runAt);
+    const restore = steps[restoreAt];
+    const save = steps[saveAt];
+    expect(restore.with.path).toBe('~/.cache/kryptovault-tools');
+    expect(save.with.path).toBe(restore.with.path);
+    // The save step stores exactly the key the restore step missed, and only on a miss.
+    expect(save.with.key).toBe(`\${{ steps.${restore.id}.outputs.cache-primary-key }}`);
+    expect(String(save.if)).toMatch(/!cancelled\(\)/);
+    const guard = steps.find((s) => String(save.if).includes(`steps.${s.id}.outputs.`));
+    expect(String(guard?.if)).toContain(`steps.${restore.id}.outputs.cache-hit != 'true'`);
+    // A restore-key fallback would bring back binaries built from older pins.
+    expect(restore.with['restore-keys']).toBeUndefined();
+
+    // The key hashes every script that writes into the tools cache and every input it builds
+    // from ("$HERE/<file>", or go.mod/go.sum of "$HERE/<dir>"), and names only existing files.
+    const hashed = [...String(restore.with.key).matchAll(/'([^']+)'/g)].map((m) => m[1]);
+    expect(String(restore.with.key)).toMatch(/^kryptovault-tools-\$\{\{ runner\.os \}\}-\$\{\{ runner\.arch \}\}-\$\{\{ hashFiles\(/);
+    expect(hashed.filter((f) => !fs.existsSync(path.join(ROOT, f)))).toEqual([]);
+    const writers = shellScripts(ROOT).filter((f) =>
+      fs
+        .readFileSync(f, 'utf8')
+        .split('\n')
+        .some((line) => !line.trim().startsWith('#') && line.includes('/kryptovault-tools')),
+    );
+    const needed = writers.flatMap((script) => {
+      const rel = path.relative(ROOT, script);
+      const inputs = [...fs.readFileSync(script, 'utf8').matchAll(/"\$HERE\/([^"$]+)"/g)].map((m) => path.join(path.dirname(rel), m[1]));
+      return [
+        rel,
+        ...inputs.flatMap((p) =>
+          fs.statSync(path.join(ROOT, p)).isDirectory() ? ['go.mod', 'go.sum'].map((f) => path.join(p, f)).filter((f) => fs.existsSync(path.join(ROOT, f))) : [p],
+        ),
+      ];
+    });
+    expect(needed).toEqual(expect.arrayContaining(['.ci/run', 'tools/cluster/cluster.sh', 'tools/cluster/go/go.sum']));
+    expect(needed.filter((f) => !hashed.includes(f))).toEqual([]);
+  });
 
   test('chart CI: path filters, pinned kind node image, synth freshness, ct lint with the version check, production values installed', () => {
     const wf = workflow('chart-ci.yml');
@@ -476,18 +671,33 @@ describe('what the workflows promise (docs/ci-cd.md)', () => {
     expect(script).toMatch(/if helm test [^\n]*; then[\s\S]*helm rollback "\$RELEASE" "\$PREVIOUS_REVISION"[\s\S]*exit 1/);
   });
 
-  test('publish: amd64 and arm64, SBOM, max provenance, and a scan that fails on critical findings before the push', () => {
+  test('publish: amd64 and arm64, SBOM, max provenance, and each of them scanned, failing on any critical finding, before the push', () => {
     const wf = workflow('publish-image.yml');
     const steps = wf.jobs.publish.steps as Array<Record<string, any>>;
     const push = steps.find((s) => s.id === 'build');
     expect(push?.with?.push).toBe(true);
-    expect(String(push?.with?.platforms).replace('${{ env.PLATFORMS }}', wf.env.PLATFORMS).split(',').sort()).toEqual(['linux/amd64', 'linux/arm64']);
+    const platforms = String(push?.with?.platforms).replace('${{ env.PLATFORMS }}', wf.env.PLATFORMS).split(',').sort();
+    expect(platforms).toEqual(['linux/amd64', 'linux/arm64']);
     expect(push?.with?.sbom).toBe(true);
     expect(push?.with?.provenance).toBe('mode=max');
-    const scanAt = steps.findIndex((s) => String(s.uses).startsWith('aquasecurity/trivy-action@'));
-    expect(scanAt).toBeGreaterThan(0);
-    expect(scanAt).toBeLessThan(steps.indexOf(push!));
-    expect(steps[scanAt].with).toMatchObject({ severity: 'CRITICAL', 'exit-code': '1', 'ignore-unfixed': true });
+    const scans = steps.filter((s) => String(s.uses).startsWith('aquasecurity/trivy-action@'));
+    expect(scans.length).toBeGreaterThan(0);
+    const scanned: string[] = [];
+    for (const scan of scans) {
+      expect(steps.indexOf(scan)).toBeLessThan(steps.indexOf(push!));
+      // Every CRITICAL finding fails, whether a fixed version exists or not.
+      expect(scan.with).toMatchObject({ severity: 'CRITICAL', 'exit-code': '1', 'ignore-unfixed': false });
+      // The scanned image is one the workflow built and loaded before the scan, for one platform.
+      const built = steps.find((s) => String(s.uses).startsWith('docker/build-push-action@') && s.with?.tags === scan.with['image-ref']);
+      expect(built?.with).toMatchObject({ load: true, push: false });
+      expect(steps.indexOf(built!)).toBeLessThan(steps.indexOf(scan));
+      expect(String(built!.with.platforms)).toMatch(/^linux\/[\w]+$/);
+      // Built like the pushed image: the same base (digest-pinned context) and build arguments.
+      expect(built!.with['build-contexts']).toBe(push!.with['build-contexts']);
+      expect(built!.with['build-args']).toBe(push!.with['build-args']);
+      scanned.push(built!.with.platforms);
+    }
+    expect(scanned.sort()).toEqual(platforms);
     expect(steps.some((s) => String(s.uses).startsWith('docker/setup-qemu-action@'))).toBe(true);
   });
 

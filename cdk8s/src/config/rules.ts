@@ -41,9 +41,10 @@ export const RULES: readonly Rule[] = [
   },
   {
     id: 'pdb-needs-two-replicas',
-    message: 'api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing',
-    broken: (c) => c.api.pdb.enabled && (c.api.autoscaling.enabled ? c.api.autoscaling.minReplicas : c.api.replicaCount) < 2,
-    helm: 'and .Values.api.pdb.enabled (lt (int (ternary .Values.api.autoscaling.minReplicas .Values.api.replicaCount .Values.api.autoscaling.enabled)) 2)',
+    message: 'api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing (api.replicaCount=0 is fine: the chart then renders no PDB)',
+    // replicaCount 0 without autoscaling scales the API down: no PDB is rendered, nothing to refuse.
+    broken: (c) => c.api.pdb.enabled && (c.api.autoscaling.enabled ? c.api.autoscaling.minReplicas < 2 : c.api.replicaCount === 1),
+    helm: 'and .Values.api.pdb.enabled (ternary (lt (int .Values.api.autoscaling.minReplicas) 2) (eq (int .Values.api.replicaCount) 1) .Values.api.autoscaling.enabled)',
   },
   {
     id: 'hpa-bounds',

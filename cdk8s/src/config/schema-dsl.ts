@@ -103,9 +103,12 @@ export const blockSchemas = {
 
 /** Shared definitions referenced by block schemas. */
 export const schemaDefinitions: JsonSchema = {
+  // cpu, memory and ephemeral-storage checked by their units; any other resource name (extended
+  // resources such as nvidia.com/gpu, hugepages-2Mi) takes any Kubernetes quantity.
   resourceList: {
     type: 'object',
-    additionalProperties: false,
+    propertyNames: { pattern: '^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$' },
+    additionalProperties: { anyOf: [{ type: 'string', pattern: '^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]+)?$' }, { type: 'number', minimum: 0 }] },
     properties: {
       cpu: { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?m?$' }, { type: 'number', exclusiveMinimum: 0 }] },
       memory: { anyOf: [{ type: 'string', pattern: '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$' }, { type: 'integer', exclusiveMinimum: 0 }] },

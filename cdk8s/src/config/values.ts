@@ -7,11 +7,13 @@ import { perAsset } from './assets';
 import { blockSchemas, defaults, Infer, s } from './schema-dsl';
 import { CRON_PATTERN } from '../constructs/cron';
 
-/** Kubernetes resource requests/limits (quantities as strings). */
+/** Kubernetes resource requests/limits (quantities as strings or numbers). */
 type Quantity = string | number;
+/** cpu, memory, ephemeral-storage, and extended resources by name (nvidia.com/gpu). */
+export type ResourceList = { [resource: string]: Quantity };
 export interface Resources {
-  requests?: { cpu?: Quantity; memory?: Quantity; 'ephemeral-storage'?: Quantity };
-  limits?: { cpu?: Quantity; memory?: Quantity; 'ephemeral-storage'?: Quantity };
+  requests?: ResourceList;
+  limits?: ResourceList;
 }
 
 const resources = (description: string, def: Resources) =>
@@ -202,7 +204,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       pattern: '^([0-9]|10|(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?)( *, *(loopback|linklocal|uniquelocal|[0-9A-Fa-f:.]+(/[0-9]{1,3})?))*)$',
       patternHint: 'a quoted hop count ("1") or proxy IPs/CIDRs ("10.0.0.0/8,192.168.0.0/16")',
     }),
-    API_DOCS_ENABLED: s.bool('Serve the interactive API reference at /docs (never routed by the Ingress; /openapi.json is always served). The production example values turn it off.', true),
+    API_DOCS_ENABLED: s.bool('Serve the interactive API reference at /docs (never routed by the Ingress; /openapi.json is always served). Off by default (production); the dev values turn it on.', false),
     BODY_LIMIT_BYTES: s.int('Maximum request body size.', { default: 1048576, minimum: 1024, maximum: 52428800 }),
     HTTP_REQUEST_TIMEOUT_MS: s.int('A client must send its whole request (headers and body) within this, or it gets 408 and the connection is closed (slow clients cannot hold connections).', { default: 30000, minimum: 1000, maximum: 600000 }),
     DATABASE_POOL_SIZE: s.int('PostgreSQL connections per process (plus 4 for rate limits on API pods); replicas x this must fit the server\'s max_connections.', { default: 10, minimum: 1, maximum: 200 }),
@@ -217,7 +219,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     EMAIL_OUTBOX_SEND_ON_WRITE: s.bool('The process that writes an email (API) also tries to deliver it at once, in the background; the email sender retries what fails.', true),
     EMAIL_OUTBOX_INTERVAL_SECONDS: s.int('Seconds between passes of a looping email sender (--watch, or the API with RUN_SCHEDULED_JOBS).', { default: 5, minimum: 1, maximum: 3600 }),
     EMAIL_OUTBOX_BATCH_SIZE: s.int('Emails claimed per sender pass.', { default: 50, minimum: 1, maximum: 1000 }),
-    EMAIL_OUTBOX_MAX_ATTEMPTS: s.int('Delivery attempts before an email is given up (its body is then blanked).', { default: 8, minimum: 1, maximum: 100 }),
+    EMAIL_OUTBOX_MAX_ATTEMPTS: s.int('Attempts the SMTP server refuses (5xx to RCPT TO or DATA) before an email is given up (its body is then blanked); an SMTP outage is retried until it ends.', { default: 8, minimum: 1, maximum: 100 }),
     EMAIL_OUTBOX_RETRY_SECONDS: s.int('First retry delay of an undelivered email; doubles per attempt, at most 1 hour.', { default: 30, minimum: 1, maximum: 3600 }),
     NOTIFICATION_STREAM_HEARTBEAT_SECONDS: s.int('Seconds between heartbeat comments on an idle notification stream (SSE); keep it below the ingress read timeout (nginx: 60 s).', { default: 15, minimum: 1, maximum: 300 }),
     NOTIFICATION_STREAM_TICKET_SECONDS: s.int('Lifetime of a one-time notification stream ticket (EventSource clients).', { default: 60, minimum: 5, maximum: 600 }),
@@ -270,7 +272,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
     serviceName: s.string('OTEL_SERVICE_NAME prefix; each workload appends its component (kryptovault-api).', { default: 'kryptovault', minLength: 1 }),
   }),
   api: s.object('The HTTP API Deployment.', {
-    replicaCount: s.int('Replicas when autoscaling is off (0 scales the API down; then turn api.pdb off).', { default: 2, minimum: 0, maximum: 100 }),
+    replicaCount: s.int('Replicas when autoscaling is off (0 scales the API down; the PDB is then left out).', { default: 2, minimum: 0, maximum: 100 }),
     scheduling: scheduling('API'),
     strategy: s.block<object>('Deployment strategy (default: one extra pod at a time, never one fewer).', DEFAULT_STRATEGY, blockSchemas.object),
     // Memory from `npm run bench -- memory` (docs/performance.md): request ≥ 1.25 × RSS after load, limit ≥ 1.5 × peak.
@@ -284,7 +286,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       behavior: s.block<object>('HPA behavior (scaleUp/scaleDown policies); default: scale down after a 5-minute stabilisation window.', { scaleDown: { stabilizationWindowSeconds: 300 } }, blockSchemas.object),
     }),
     pdb: s.object('PodDisruptionBudget.', {
-      enabled: s.bool('Create the PDB (needs at least 2 replicas).', true),
+      enabled: s.bool('Create the PDB (needs at least 2 replicas; none is rendered while api.replicaCount is 0 without autoscaling).', true),
       maxUnavailable: s.int('Pods a voluntary disruption may take down at once.', { default: 1, minimum: 1 }),
     }),
     service: s.object('The API Service.', {

@@ -20,8 +20,6 @@ export const productionExampleSettings = (): DeepPartial<KryptoVaultConfig> => (
   env: {
     BLOCKCHAIN_VERIFIER_URL: 'https://verifier.kryptovault.example',
     PASSWORD_RESET_URL: 'https://app.kryptovault.example/reset-password',
-    // The interactive reference is for developers; /openapi.json stays for tooling.
-    API_DOCS_ENABLED: false,
   },
   assets: exampleAddresses(),
 });
@@ -75,6 +73,8 @@ export function devVariant(): Variant {
         SMTP_HOST: 'localhost',
         SMTP_PORT: 1025,
         SMTP_REQUIRE_TLS: false,
+        // The interactive reference is for developers (off by default); /openapi.json is always served.
+        API_DOCS_ENABLED: true,
       },
       // No verifier in dev: deposits wait. Addresses let deposit intents be created.
       assets: exampleAddresses(),
@@ -95,10 +95,11 @@ export function devVariant(): Variant {
 }
 
 export function productionVariant(): Variant {
+  const releaseName = 'kryptovault';
   return {
     name: 'production',
     description: 'Production example: autoscaled API behind a TLS Ingress, NetworkPolicy, Prometheus Operator objects; no database, secrets from an existing Secret. Replace the example verifier URL and deposit addresses (DEPOSIT_ADDRESS_*) with yours.',
-    releaseName: 'kryptovault',
+    releaseName,
     namespace: 'kryptovault',
     devStack: false,
     config: withOverrides(withOverrides(defaultConfig(), productionExampleSettings()), {
@@ -124,18 +125,26 @@ export function productionVariant(): Variant {
           host: 'api.kryptovault.example',
           annotations: { 'cert-manager.io/cluster-issuer': 'letsencrypt' },
         },
-      },
-      affinity: {
-        podAntiAffinity: {
-          preferredDuringSchedulingIgnoredDuringExecution: [
-            {
-              weight: 100,
-              podAffinityTerm: {
-                topologyKey: 'kubernetes.io/hostname',
-                labelSelector: { matchLabels: { 'app.kubernetes.io/name': 'kryptovault', 'app.kubernetes.io/component': 'api' } },
-              },
+        // The API's own scheduling: the top-level `affinity` would reach every pod (CronJobs,
+        // migration, test). The selector names this release's API pods (instance included), so
+        // another release's pods neither repel nor are repelled; with another release name,
+        // change app.kubernetes.io/instance to it.
+        scheduling: {
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 100,
+                  podAffinityTerm: {
+                    topologyKey: 'kubernetes.io/hostname',
+                    labelSelector: {
+                      matchLabels: { 'app.kubernetes.io/name': 'kryptovault', 'app.kubernetes.io/instance': releaseName, 'app.kubernetes.io/component': 'api' },
+                    },
+                  },
+                },
+              ],
             },
-          ],
+          },
         },
       },
       networkPolicy: {

@@ -7,14 +7,11 @@ import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import type { IPodTemplateSpec } from 'kubernetes-models/v1/PodTemplateSpec';
 import { HTTP_PORT } from '../config/values';
-import { isDeferred, mergedMap, notEmpty, spreadList, when, whenItem } from '../helm/expr';
+import { isDeferred, notEmpty, spreadList, when, whenItem, withUserMaps } from '../helm/expr';
 import type { AppPodProps, ProbeSettings, SchedulingProps } from './app-pod-props';
 import { ReleaseContext, standardLabels } from './context';
 
 export const CONTAINER_NAME = 'app';
-
-/** Pod annotations the chart sets: users' podAnnotations/commonAnnotations cannot replace them. */
-const CHART_POD_ANNOTATIONS = ['checksum/config', 'prometheus.io/scrape', 'prometheus.io/port', 'prometheus.io/path'];
 
 export function restrictedPodSecurityContext(uid: number) {
   return {
@@ -119,14 +116,18 @@ export function appPodTemplate(ctx: ReleaseContext, props: AppPodProps): IPodTem
   return {
     metadata: {
       // podLabels win over commonLabels; each key is written once.
-      labels: { ...standardLabels(ctx, props.component, { common: false }), ...mergedMap([props.podLabels, ctx.commonLabels]) },
-      annotations: {
-        'checksum/config': props.configChecksum,
-        'prometheus.io/scrape': when(scrape, 'true')!,
-        'prometheus.io/port': when(scrape, String(HTTP_PORT))!,
-        'prometheus.io/path': when(scrape, '/metrics')!,
-        ...mergedMap([props.podAnnotations, ctx.commonAnnotations], CHART_POD_ANNOTATIONS),
-      },
+      labels: standardLabels(ctx, props.component, { maps: [props.podLabels] }),
+      // podAnnotations win over commonAnnotations; the chart's own annotations win over both
+      // (prometheus.io/* only while the chart writes them: scrapeAnnotations off leaves the user's).
+      annotations: withUserMaps(
+        {
+          'checksum/config': props.configChecksum,
+          'prometheus.io/scrape': when(scrape, 'true'),
+          'prometheus.io/port': when(scrape, String(HTTP_PORT)),
+          'prometheus.io/path': when(scrape, '/metrics'),
+        },
+        [props.podAnnotations, ctx.commonAnnotations],
+      ),
     },
     spec: {
       serviceAccountName: props.serviceAccountName,

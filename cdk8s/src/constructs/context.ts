@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
 import { KryptoVaultConfig } from '../config/values';
-import { conditionOfValue, notEmpty, or, spread, token, when } from '../helm/expr';
+import { conditionOfValue, mergedMap, mergedMapValue, notEmpty, or, spread, token, when } from '../helm/expr';
+import { HOOK_ANNOTATION_KEYS } from './hook';
 
 export const APP_NAME = 'kryptovault';
 export const CHART_NAME = 'kryptovault';
@@ -128,30 +129,52 @@ export function releaseSelector(ctx: ReleaseContext): Record<string, string> {
   return { 'app.kubernetes.io/name': ctx.name, 'app.kubernetes.io/instance': ctx.instance };
 }
 
-export function standardLabels(ctx: ReleaseContext, component: string, opts: { common?: boolean } = {}): Record<string, string> {
+/** The labels the chart writes on every object (selector labels included); user maps never replace them. */
+function chartLabels(ctx: ReleaseContext, component: string): Record<string, string> {
   return {
     ...selectorLabels(ctx, component),
     'app.kubernetes.io/version': ctx.version,
     'app.kubernetes.io/part-of': APP_NAME,
     'app.kubernetes.io/managed-by': ctx.managedBy,
     ...(ctx.chartLabel ? { 'helm.sh/chart': ctx.chartLabel } : {}),
-    ...(opts.common === false ? {} : spread(ctx.commonLabels)),
   };
 }
 
 /**
- * Annotations: fixed ones (possibly conditional) plus the user's maps. When nothing is
- * certain to be present, the whole key is conditional, so neither `annotations: {}` nor
- * a null map is ever written.
+ * The chart's labels plus the user's maps (`common: false` leaves commonLabels out):
+ * `maps` are object-specific maps (the Service's, a ServiceMonitor's), each winning over
+ * the ones after it and over commonLabels; the chart's keys win over all of them. Every key
+ * is written once (a shared key would be a duplicate YAML key in the chart).
+ */
+export function standardLabels(
+  ctx: ReleaseContext,
+  component: string,
+  opts: { common?: boolean; maps?: Array<Record<string, string>> } = {},
+): Record<string, string> {
+  const fixed = chartLabels(ctx, component);
+  const maps = [...(opts.maps ?? []), ...(opts.common === false ? [] : [ctx.commonLabels])];
+  return maps.length === 0 ? fixed : { ...fixed, ...mergedMap(maps, Object.keys(fixed)) };
+}
+
+/**
+ * Annotations: fixed ones (possibly conditional) plus the user's maps, the first map winning
+ * on a shared key and the fixed ones over all of them; user maps never set the Helm hook keys
+ * (`helm.sh/hook*`: the chart decides which objects are hooks). When nothing is certain to be
+ * present, the whole key is conditional, so neither `annotations: {}` nor a null map is ever written.
  */
 export function annotationsWith(
   userMaps: Array<Record<string, string>>,
   fixed: Record<string, string | undefined> = {},
 ): Record<string, string> | undefined {
   const present = Object.entries(fixed).filter(([, v]) => v !== undefined) as Array<[string, string]>;
-  const merged: Record<string, string> = Object.assign({}, Object.fromEntries(present), ...userMaps.map(spread));
+  const owned = [
+    ...present.map(([key, v]) => ({ key, when: conditionOfValue(v) })),
+    ...HOOK_ANNOTATION_KEYS.filter((key) => !present.some(([k]) => k === key)),
+  ];
+  const user = mergedMapValue(userMaps, owned);
+  const merged: Record<string, string> = { ...Object.fromEntries(present), ...spread(user) };
   if (present.some(([, v]) => conditionOfValue(v) === true)) return merged;
-  return when(or(...present.map(([, v]) => conditionOfValue(v)), ...userMaps.map(notEmpty)), merged);
+  return when(or(...present.map(([, v]) => conditionOfValue(v)), notEmpty(user)), merged);
 }
 
 export function objectMeta(

@@ -1,5 +1,5 @@
 /** Helm hook annotations (chart only: plain manifests have no hooks). */
-import { ReleaseContext } from './context';
+import type { ReleaseContext } from './context';
 
 export interface HookProps {
   /** Hook events, e.g. ['pre-install', 'pre-upgrade']. */
@@ -9,6 +9,9 @@ export interface HookProps {
   /** Delete policies; before-hook-creation keeps the last run for inspection until the next one. */
   readonly deletePolicy: string[];
 }
+
+/** The annotations that make an object a Helm hook: the chart's alone (user maps never set them). */
+export const HOOK_ANNOTATION_KEYS = ['helm.sh/hook', 'helm.sh/hook-weight', 'helm.sh/hook-delete-policy'] as const;
 
 export function hookAnnotations(ctx: ReleaseContext, hook: HookProps | undefined): Record<string, string> {
   if (!hook || !ctx.helm) return {};

@@ -1,7 +1,7 @@
 /** Prometheus Operator objects (CRDs, emitted as plain ApiObjects of monitoring.coreos.com/v1). */
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
-import { mayBeOn, notEmpty, orDefault, spread, when } from '../helm/expr';
+import { mayBeOn, notEmpty, orDefault, when } from '../helm/expr';
 import { renderOnlyWhen, renderOnlyWhenServed } from '../helm/object-options';
 import { alertRuleGroups } from './alert-rules';
 import { objectMeta, standardLabels } from './context';
@@ -18,7 +18,7 @@ export class KryptoVaultServiceMonitor extends Construct {
     const obj = new ApiObject(this, 'Resource', {
       apiVersion: MONITORING_API_VERSION,
       kind: 'ServiceMonitor',
-      metadata: { ...meta, namespace: orDefault(props.namespace, ctx.namespace, 'str'), labels: { ...standardLabels(ctx, 'metrics'), ...spread(props.labels) } },
+      metadata: { ...meta, namespace: orDefault(props.namespace, ctx.namespace, 'str'), labels: standardLabels(ctx, 'metrics', { maps: [props.labels] }) },
       spec: {
         selector: { matchLabels: props.serviceSelector },
         namespaceSelector: { matchNames: [ctx.namespace] },
@@ -51,7 +51,7 @@ export class KryptoVaultPrometheusRule extends Construct {
     const obj = new ApiObject(this, 'Resource', {
       apiVersion: MONITORING_API_VERSION,
       kind: 'PrometheusRule',
-      metadata: { ...meta, labels: { ...standardLabels(ctx, 'alerts'), ...spread(props.labels) } },
+      metadata: { ...meta, labels: standardLabels(ctx, 'alerts', { maps: [props.labels] }) },
       spec: { groups: alertRuleGroups(props) },
     });
     renderOnlyWhen(obj, props.enabled);

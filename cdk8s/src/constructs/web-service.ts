@@ -5,7 +5,7 @@ import type { IIngress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { METRICS_SERVICE_PORT } from '../config/values';
-import { and, equals, gt0, isDeferred, mayBeOn, mergedMap, notEmpty, or, spreadList, token, when, whenItem } from '../helm/expr';
+import { and, equals, gt0, isDeferred, mayBeOn, notEmpty, or, spreadList, token, when, whenItem } from '../helm/expr';
 import { renderOnlyWhen } from '../helm/object-options';
 import { appPodTemplate } from './app-pod';
 import { annotationsWith, objectMeta, type ReleaseContext, selectorLabels, standardLabels } from './context';
@@ -76,8 +76,8 @@ export class WebService extends Construct {
       kind: 'Service',
       metadata: {
         ...objectMeta(ctx, props.name, component),
-        labels: { ...standardLabels(ctx, component, { common: false }), ...mergedMap([svc.labels, ctx.commonLabels]) },
-        annotations: annotationsWith([svc.annotations, ctx.commonAnnotations], {}),
+        labels: standardLabels(ctx, component, { maps: [svc.labels] }),
+        annotations: annotationsWith([svc.annotations, ctx.commonAnnotations]),
       },
       spec: {
         type: svc.type,

@@ -178,21 +178,62 @@ export function spreadList<T>(list: T[]): T[] {
   return list;
 }
 
+/** A key the chart writes itself: always (a string), or only while `when` holds. */
+export type OwnedKey = string | { readonly key: string; readonly when: boolean };
+
 /**
- * One map from several user maps, the first winning on a shared key, without `omitKeys`
- * (keys the chart sets itself): spread into an object so no key is ever written twice
- * (`podLabels` and `commonLabels` both naming `team`, `podAnnotations` naming `checksum/config`).
+ * One map from several user maps, the first winning on a shared key, without the keys the
+ * chart writes itself (`owned`; a conditional one only while the chart writes it): the
+ * value to spread into an object (see `mergedMap`) or to test with `notEmpty`.
  */
-export function mergedMap(maps: Array<Record<string, string>>, omitKeys: readonly string[] = []): Record<string, string> {
+export function mergedMapValue(maps: Array<Record<string, string>>, owned: readonly OwnedKey[] = []): Record<string, string> {
+  const keys = owned.map((k) => (typeof k === 'string' ? { key: k, when: true } : k));
   if (!maps.some(isDeferred)) {
     const out: Record<string, string> = Object.assign({}, ...[...maps].reverse());
-    for (const key of omitKeys) delete out[key];
+    for (const { key, when: flag } of keys) {
+      if (isDeferred(flag)) throw new Error('mergedMap: a Helm condition over concrete maps');
+      if (flag) delete out[key];
+    }
     return out;
   }
   if (!maps.every(isDeferred)) throw new Error('mergedMap: mix of concrete and Helm maps');
-  const merged = `merge (dict) ${maps.map((m) => `(${exprOf(m)})`).join(' ')}`;
-  const expr = omitKeys.length > 0 ? `omit (${merged}) ${omitKeys.map((k) => JSON.stringify(k)).join(' ')}` : merged;
-  return spread(token<Record<string, string>>('block', expr));
+  // `merge` writes into its first argument: a fresh dict. `omit` returns a new map.
+  let expr = maps.length === 1 ? exprOf(maps[0]) : `merge (dict) ${maps.map((m) => `(${exprOf(m)})`).join(' ')}`;
+  const omit = (base: string, names: string[]) => `omit (${base}) ${names.map((k) => JSON.stringify(k)).join(' ')}`;
+  const always = keys.filter((k) => k.when === true).map((k) => k.key);
+  if (always.length > 0) expr = omit(expr, always);
+  // Conditional keys, grouped by condition: omitted only while the chart writes them.
+  const byCondition = new Map<string, string[]>();
+  for (const k of keys.filter((x) => isDeferred(x.when))) {
+    const cond = exprOf(k.when);
+    byCondition.set(cond, [...(byCondition.get(cond) ?? []), k.key]);
+  }
+  for (const [cond, names] of byCondition) expr = `ternary (${omit(expr, names)}) (${expr}) (${cond})`;
+  return token<Record<string, string>>('block', expr);
+}
+
+/**
+ * `mergedMapValue` spread into an object, so no key is ever written twice (`podLabels` and
+ * `commonLabels` both naming `team`, `podAnnotations` naming `checksum/config`):
+ * `{ ...fixed, ...mergedMap([specific, common], Object.keys(fixed)) }`.
+ */
+export function mergedMap(maps: Array<Record<string, string>>, owned: readonly OwnedKey[] = []): Record<string, string> {
+  return spread(mergedMapValue(maps, owned));
+}
+
+/**
+ * Fixed keys (values may be `when`-wrapped) plus the user maps, the first map winning on a
+ * shared key and the fixed keys over all of them (while they are written); `alsoOwned` are
+ * further keys user maps may not set here. Every key is written once.
+ */
+export function withUserMaps(
+  fixed: Record<string, string | undefined>,
+  userMaps: Array<Record<string, string>>,
+  alsoOwned: readonly string[] = [],
+): Record<string, string> {
+  const present = Object.entries(fixed).filter(([, v]) => v !== undefined) as Array<[string, string]>;
+  const owned: OwnedKey[] = [...present.map(([key, v]) => ({ key, when: conditionOfValue(v) })), ...alsoOwned];
+  return { ...Object.fromEntries(present), ...mergedMap(userMaps, owned) };
 }
 
 /** Lists joined in order (global.imagePullSecrets then imagePullSecrets). */

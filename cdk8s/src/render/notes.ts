@@ -3,12 +3,25 @@ export function notesTxt(): string {
   return `KryptoVault {{ .Chart.AppVersion }} is deployed as release "{{ .Release.Name }}" in namespace "{{ .Release.Namespace }}".
 {{- $fullname := include "kryptovault.fullname" . }}
 
-Migrations ran as the pre-install/pre-upgrade hook Job {{ $fullname }}-migrate{{ if not .Values.migration.enabled }} (disabled: run them yourself before the pods can become ready){{ end }}.
+{{ if .Values.migration.enabled -}}
+Migrations ran as the pre-install/pre-upgrade hook Job {{ $fullname }}-migrate (kept until the next release, for its logs).
+{{- else -}}
+Migrations are off (migration.enabled=false): apply them yourself; the pods report unready (/readyz) until they are applied.
+{{- end }}
 
 Secrets are read from the existing Secret "{{ include "kryptovault.secretName" . }}" (keys: {{ .Values.secrets.keys.DATABASE_URL }}, {{ .Values.secrets.keys.JWT_SECRET }}{{ with .Values.secrets.keys.BLOCKCHAIN_VERIFIER_SECRET }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.SMTP_PASSWORD }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.REDIS_URL }}, {{ . }}{{ end }}{{ with .Values.secrets.keys.SENTRY_DSN }}, {{ . }}{{ end }}).
-If that Secret is missing, the migration hook's pod cannot start (CreateContainerConfigError)
-and "helm install/upgrade" waits until --timeout, then fails. Create the Secret in this
-namespace, then run the same helm command again:
+{{- if .Values.migration.enabled }}
+If that Secret (or its DATABASE_URL key) is missing, the migration hook's pod cannot start
+(CreateContainerConfigError): the Job fails after migration.activeDeadlineSeconds ({{ .Values.migration.activeDeadlineSeconds }} s)
+with DeadlineExceeded, and "helm install/upgrade" fails with it ("job {{ $fullname }}-migrate failed:
+DeadlineExceeded"; "timed out" instead if your --timeout is shorter). No Deployment rolled.
+Create the Secret in this namespace, then run "helm upgrade --install" with the same
+arguments (it replaces the failed Job; "helm install" refuses a failed release's name:
+"helm uninstall" it first):
+{{- else }}
+If that Secret is missing, the pods cannot start (CreateContainerConfigError) and "helm --wait"
+fails at --timeout. Create the Secret in this namespace; the pods then start on their own:
+{{- end }}
   kubectl -n {{ .Release.Namespace }} create secret generic {{ include "kryptovault.secretName" . }} --from-literal={{ .Values.secrets.keys.DATABASE_URL }}=... --from-literal={{ .Values.secrets.keys.JWT_SECRET }}=...
 {{- if and (or .Values.monitoring.serviceMonitor.enabled .Values.monitoring.prometheusRule.enabled) (not (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1")) }}
 

@@ -98,8 +98,8 @@
 {{- if eq (int .Values.api.service.port) 9464 }}
 {{- $problems = append $problems "api.service.port must not be 9464: the Service exposes metrics on that port" }}
 {{- end }}
-{{- if and .Values.api.pdb.enabled (lt (int (ternary .Values.api.autoscaling.minReplicas .Values.api.replicaCount .Values.api.autoscaling.enabled)) 2) }}
-{{- $problems = append $problems "api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing" }}
+{{- if and .Values.api.pdb.enabled (ternary (lt (int .Values.api.autoscaling.minReplicas) 2) (eq (int .Values.api.replicaCount) 1) .Values.api.autoscaling.enabled) }}
+{{- $problems = append $problems "api.pdb.enabled needs at least 2 API replicas (api.replicaCount, or api.autoscaling.minReplicas when autoscaling): a PDB over one pod either blocks node drains or protects nothing (api.replicaCount=0 is fine: the chart then renders no PDB)" }}
 {{- end }}
 {{- if and .Values.api.autoscaling.enabled (lt (int .Values.api.autoscaling.maxReplicas) (int .Values.api.autoscaling.minReplicas)) }}
 {{- $problems = append $problems "api.autoscaling.maxReplicas must be >= api.autoscaling.minReplicas" }}
