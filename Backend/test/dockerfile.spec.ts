@@ -1,6 +1,7 @@
 /**
  * The Dockerfile, proven without a Docker engine (none exists on these machines):
- * its instructions are parsed and checked, then the prod-deps stage's own RUN command
+ * its instructions are parsed and checked (one literal base image, which the publish
+ * workflow's own script pins by digest), then the prod-deps stage's own RUN command
  * is executed in a scratch directory, the runtime stage's COPY instructions assemble an
  * image-like tree from it and from the repository's build (`npm test` ran `npm run build`,
  * which is the build stage's command), and that tree runs the migration and the API
@@ -13,6 +14,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import * as YAML from 'yaml';
 import { SECRET_VARIABLES } from '../src/config/config.schema';
 import { shippedMigrations } from '../src/database/migration-state';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
@@ -35,7 +37,10 @@ interface Instruction {
 
 interface Stage {
   name: string;
+  /** The FROM image with global ARGs substituted ... */
   from: string;
+  /** ... and as written. */
+  image: string;
   instructions: Instruction[];
 }
 
@@ -68,7 +73,7 @@ function parseDockerfile(text: string): { globalArgs: Record<string, string>; st
     if (keyword === 'FROM') {
       const [image, as, name] = args.split(/\s+/);
       const from = image.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a, b) => globalArgs[a ?? b] ?? '');
-      stages.push({ name: as?.toUpperCase() === 'AS' ? name : String(stages.length), from, instructions: [] });
+      stages.push({ name: as?.toUpperCase() === 'AS' ? name : String(stages.length), from, image, instructions: [] });
     } else if (stages.length === 0) {
       if (keyword === 'ARG') {
         const [key, value = ''] = args.split('=');
@@ -115,9 +120,18 @@ describe('Dockerfile (static)', () => {
     for (const stage of dockerfile.stages) {
       expect(stage.from).toMatch(SLIM_NODE_IMAGE);
     }
-    // The image's label names the same base.
+    // The image's label names the same base (by name and tag; a digest is not part of base.name).
     const base = pairs(of(runtime, 'LABEL').map((i) => i.args).join(' '))['org.opencontainers.image.base.name'];
-    expect(`docker.io/library/${dockerfile.globalArgs.NODE_IMAGE}`).toBe(base);
+    expect(base).toBe(`docker.io/library/${runtime.from.replace(/@sha256:[0-9a-f]{64}$/, '')}`);
+  });
+
+  it('every stage starts FROM one base image, written literally (Dependabot bumps it; the release pins its digest)', () => {
+    // No ARG in FROM: Dependabot's docker updater does not expand it (dependabot-core#2057).
+    for (const stage of dockerfile.stages) {
+      expect(stage.image).not.toContain('$');
+      expect(stage.image).toBe(stage.from);
+    }
+    expect(new Set(dockerfile.stages.map((s) => s.from)).size).toBe(1);
   });
 
   it('the test suite (.ci/run) runs on the Node.js major the image ships', () => {
@@ -132,12 +146,77 @@ describe('Dockerfile (static)', () => {
     expect(ciRun.indexOf('export PATH="$node_dir/bin:$PATH"')).toBeLessThan(install!.index);
   });
 
-  it('the release build (publish workflow) overrides NODE_IMAGE with the same base, only adding its digest', () => {
-    const workflow = fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'publish-image.yml'), 'utf8');
-    // Either it names the base itself, and then it must be this one, or it reads this file's default.
-    const named = /^\s+BASE_IMAGE:\s*"?([^"\s#]+)"?/m.exec(workflow)?.[1];
-    if (named) expect(named).toBe(dockerfile.globalArgs.NODE_IMAGE);
-    else expect(workflow).toContain('ARG NODE_IMAGE=');
+  describe('the release build (publish workflow) pins this base by digest, through a named build context', () => {
+    const workflow = YAML.parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', 'publish-image.yml'), 'utf8')) as {
+      jobs: { publish: { steps: Array<{ id?: string; uses?: string; run?: string; with?: Record<string, unknown> }> } };
+    };
+    const steps = workflow.jobs.publish.steps;
+    const resolve = steps.find((s) => s.id === 'base');
+    const DIGEST = `sha256:${'0123456789abcdef'.repeat(4)}`;
+
+    /** The step's script, as GitHub runs it (bash -eo pipefail), on `dockerfileText`, with a docker that answers DIGEST. */
+    function runResolve(dockerfileText: string): { status: number | null; output: string; outputs: Record<string, string>; inspected: string[] } {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kv-resolve-base-'));
+      try {
+        fs.writeFileSync(path.join(dir, 'Dockerfile'), dockerfileText);
+        fs.mkdirSync(path.join(dir, 'bin'));
+        // docker buildx imagetools inspect <ref> --format '{{json .Manifest.Digest}}'
+        fs.writeFileSync(path.join(dir, 'bin', 'docker'), `#!/bin/sh\necho "$*" >> "${dir}/inspected"\necho '"${DIGEST}"'\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(dir, 'github_output'), '');
+        const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', resolve!.run!], {
+          cwd: dir,
+          env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, GITHUB_OUTPUT: path.join(dir, 'github_output') },
+          encoding: 'utf8',
+        });
+        const outputs = Object.fromEntries(
+          fs.readFileSync(path.join(dir, 'github_output'), 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+        );
+        const inspected = fs.existsSync(path.join(dir, 'inspected')) ? fs.readFileSync(path.join(dir, 'inspected'), 'utf8').trim().split('\n') : [];
+        return { status: result.status, output: `${result.stdout}${result.stderr}`, outputs, inspected };
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+
+    it("resolves this Dockerfile's base to its digest and replaces that reference in every FROM", () => {
+      expect(resolve?.run).toBeDefined();
+      const base = runtime.from;
+      const r = runResolve(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'));
+      expect(r.status).toBe(0);
+      if (base.includes('@sha256:')) {
+        expect(r.outputs).toEqual({ image: base, contexts: '' });
+      } else {
+        expect(r.inspected).toEqual([`buildx imagetools inspect ${base} --format {{json .Manifest.Digest}}`]);
+        expect(r.outputs).toEqual({ image: `${base}@${DIGEST}`, contexts: `${base}=docker-image://${base}@${DIGEST}` });
+      }
+      // Every image build of the release (the scans' and the pushed one) uses that context,
+      // and none passes the old NODE_IMAGE build argument.
+      const builds = steps.filter((s) => String(s.uses).startsWith('docker/build-push-action@'));
+      expect(builds.length).toBeGreaterThanOrEqual(2);
+      for (const build of builds) {
+        expect(build.with?.['build-contexts']).toBe('${{ steps.base.outputs.contexts }}');
+        expect(String(build.with?.['build-args'] ?? '')).not.toMatch(/NODE_IMAGE/);
+      }
+      expect(steps.indexOf(resolve!)).toBeLessThan(Math.min(...builds.map((b) => steps.indexOf(b))));
+    });
+
+    it('keeps a digest already written in the Dockerfile, and ignores FROM <earlier stage>', () => {
+      const pinned = `node:${NODE_MAJOR}-bookworm-slim@${DIGEST}`;
+      const r = runResolve(`FROM --platform=$BUILDPLATFORM ${pinned} AS build\nFROM ${pinned} AS runtime\nFROM build AS test\n`);
+      expect(r.status).toBe(0);
+      expect(r.inspected).toEqual([]);
+      expect(r.outputs).toEqual({ image: pinned, contexts: '' });
+    });
+
+    it('refuses a base built from an ARG, and two different bases', () => {
+      const fromArg = runResolve('ARG NODE_IMAGE=node:24-bookworm-slim\nFROM ${NODE_IMAGE} AS build\n');
+      expect(fromArg.status).not.toBe(0);
+      expect(fromArg.output).toContain('must be a literal reference');
+      const two = runResolve('FROM node:24-bookworm-slim AS build\nFROM node:24-trixie-slim AS runtime\n');
+      expect(two.status).not.toBe(0);
+      expect(two.output).toContain('expected one base image');
+      expect({ fromArg: fromArg.outputs, two: two.outputs }).toEqual({ fromArg: {}, two: {} });
+    });
   });
 
   it('runs as the numeric non-root user the pods use (runAsNonRoot needs a number)', () => {
