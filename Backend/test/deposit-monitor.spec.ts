@@ -1,3 +1,4 @@
+import { JobStatusRepository } from '../src/jobs/job-status.repository';
 import { DepositMonitorService } from '../src/deposits/deposit-monitor.service';
 import { DepositsRepository } from '../src/deposits/deposits.repository';
 import { startTestApp } from './harness/app';
@@ -221,6 +222,15 @@ describe('deposit monitor', () => {
     expect(metrics).toMatch(/kryptovault_job_runs_total\{worker="deposit-monitor",outcome="success"\} [1-9]/);
   });
 
+  it('job totals add up exactly when passes of several processes record at the same time', async () => {
+    const repo = env.app.app.get(JobStatusRepository);
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => repo.recordRun('totals-test', { ok: i % 2 === 0, startedAt: new Date(), durationMs: 1, counts: { a: 1, b: i, ...(i === 7 ? { late: 3 } : {}) }, error: i % 2 ? 'boom' : undefined })),
+    );
+    const { rows } = await env.db.pool.query(`SELECT runs::int, failures::int, totals, "lastSuccessAt" IS NOT NULL AS succeeded FROM "JobStatus" WHERE job = 'totals-test'`);
+    expect(rows).toEqual([{ runs: 20, failures: 10, totals: { a: 20, b: 190, late: 3 }, succeeded: true }]);
+  });
+
   it('the gauge is 0 while no pass ever succeeded, so the stale alert fires on a fresh install', async () => {
     const fresh = await startMoneyTestEnv();
     try {
@@ -250,6 +260,31 @@ describe('deposit monitor', () => {
         expect(JSON.parse(line)).toMatchObject({ worker: 'deposit-monitor', credited: 1, checked: expect.any(Number) });
         expect(await row(id)).toMatchObject({ status: 'CREDITED' });
       }
+    });
+
+    it('what a CronJob pass did is counted on the API’s /metrics (kryptovault_job_items_total from the database), though nobody scraped the pod', async () => {
+      const items = async () => {
+        const text = await (await fetch(`${env.app.baseUrl}/metrics`)).text();
+        const value = (item: string) => Number(new RegExp(`kryptovault_job_items_total\\{worker="deposit-monitor",item="${item}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+        return { checked: value('checked'), credited: value('credited'), verifierErrors: value('verifierErrors') };
+      };
+      const before = await items();
+      const good = await submitted('4');
+      env.verifier.setTx('ETH', good.txHash, { confirmations: 12, amount: '4', toAddress: ETH_ADDRESS });
+      const failing = await submitted('5');
+      env.verifier.setBehaviour(failing.txHash, { kind: 'status', status: 401 });
+      await makeDue();
+      const proc = worker();
+      expect((await proc.exited).code).toBe(0);
+      const pass = JSON.parse(proc.output().split('\n').find((l) => l.includes('deposit-monitor pass finished'))!);
+      expect(pass).toMatchObject({ credited: 1, verifierErrors: 1 });
+      const after = await items();
+      expect({ checked: after.checked - before.checked, credited: after.credited - before.credited, verifierErrors: after.verifierErrors - before.verifierErrors }).toEqual({
+        checked: pass.checked,
+        credited: 1,
+        verifierErrors: 1,
+      });
+      env.verifier.setBehaviour(failing.txHash, null);
     });
 
     it('exits 1 with a clear message on bad configuration, and 1 when the pass fails', async () => {

@@ -12,7 +12,7 @@ export type JobName = (typeof KNOWN_JOBS)[number];
  */
 export function registerJobStatusMetrics(registry: Registry, repo: JobStatusRepository, logger: Logger) {
   let snapshot: Promise<Awaited<ReturnType<JobStatusRepository['all']>>> | undefined;
-  // Both metrics are collected in one scrape: read the table once per scrape.
+  // The metrics are collected in one scrape: read the table once per scrape.
   const read = () => {
     snapshot ??= repo.all().finally(() => setImmediate(() => (snapshot = undefined)));
     return snapshot;
@@ -47,6 +47,19 @@ export function registerJobStatusMetrics(registry: Registry, repo: JobStatusRepo
       for (const r of rows ?? []) {
         this.inc({ worker: r.job, outcome: 'success' }, Number(r.runs - r.failures));
         this.inc({ worker: r.job, outcome: 'failure' }, Number(r.failures));
+      }
+    },
+  });
+  new Counter({
+    name: 'kryptovault_job_items_total',
+    help: 'What the passes of each background job did, added up over every pass of every process, from the database (deposit-monitor: checked, credited, rejected, expired, verifierErrors, ...)',
+    labelNames: ['worker', 'item'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await read().catch(() => undefined);
+      for (const r of rows ?? []) {
+        for (const [item, n] of Object.entries(r.totals)) if (typeof n === 'number' && n > 0) this.inc({ worker: r.job, item }, n);
       }
     },
   });

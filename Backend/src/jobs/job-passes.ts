@@ -39,7 +39,7 @@ export class JobPasses {
       const elapsed = () => Date.now() - startedAt.getTime();
       try {
         await work(counts);
-        await this.jobStatus.recordRun(job, { ok: true, startedAt, durationMs: elapsed(), summary: { ...counts } });
+        await this.jobStatus.recordRun(job, { ok: true, startedAt, durationMs: elapsed(), counts });
         span.setAttributes(Object.fromEntries(Object.entries(counts).map(([k, v]) => [`${job}.${k}`, v])));
         const fields: Record<string, unknown> = { job, durationMs: elapsed(), ...counts };
         const idle = Object.values(counts).every((n) => n === 0);
@@ -53,7 +53,7 @@ export class JobPasses {
         this.logger.error(fields, `${job} pass failed`);
         reportJobFailure(job, error);
         await this.jobStatus
-          .recordRun(job, { ok: false, startedAt, durationMs: elapsed(), summary: { ...counts, error: (error as Error).message } })
+          .recordRun(job, { ok: false, startedAt, durationMs: elapsed(), counts, error: (error as Error).message })
           .catch(() => undefined);
         throw error;
       } finally {
