@@ -154,6 +154,40 @@ describe('deposits API', () => {
     expect((await env.db.pool.query(`SELECT count(*)::int AS n FROM "Deposit"`)).rows[0].n).toBe(before + 1);
   });
 
+  it('the ledger pages newest first with a cursor: every entry once, the balance after each, and nothing of another user', async () => {
+    const carol = await env.newUser();
+    for (let i = 1; i <= 7; i++) await env.fund(carol.id, 'ETH', String(i));
+    const pages: { amount: string; balanceAfter: string }[][] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: any } = await env.api.get(`/accounts/ETH/ledger?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { token: carol.token });
+      expect(res.status).toBe(200);
+      pages.push(res.body.items);
+      cursor = res.body.nextCursor;
+    } while (cursor && pages.length < 10);
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 1]);
+    const amount = (n: number) => `${n}.000000000000000000`;
+    expect(pages.flat().map((e) => [e.amount, e.balanceAfter])).toEqual([
+      [amount(7), amount(28)],
+      [amount(6), amount(21)],
+      [amount(5), amount(15)],
+      [amount(4), amount(10)],
+      [amount(3), amount(6)],
+      [amount(2), amount(3)],
+      [amount(1), amount(1)],
+    ]);
+    // a cursor from carol's history shows bob only his own entries
+    const first = await env.api.get('/accounts/ETH/ledger?limit=1', { token: carol.token });
+    const foreign = await env.api.get(`/accounts/ETH/ledger?cursor=${encodeURIComponent(first.body.nextCursor)}`, { token: bob.token });
+    expect(foreign.status).toBe(200);
+    const bobsEntries = await env.db.pool.query(
+      `SELECT e.id FROM "LedgerEntry" e JOIN "Account" a ON a.id = e."accountId" WHERE a."userId" = $1 AND a.asset = 'ETH'`,
+      [bob.id],
+    );
+    const bobsIds = new Set(bobsEntries.rows.map((r) => r.id));
+    expect(foreign.body.items.every((e: { id: string }) => bobsIds.has(e.id))).toBe(true);
+  });
+
   it('anonymous callers get 401 and users get 403 on admin routes', async () => {
     for (const [method, path] of [
       ['GET', '/deposits'],
