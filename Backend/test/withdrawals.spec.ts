@@ -125,6 +125,9 @@ describe('withdrawals API', () => {
       [{ asset: 'ETH', amount: '0.1', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq' }, 'address'],
       [{ asset: 'ETH', amount: '0.1', address: '0x1234' }, 'address'],
       [{ asset: 'ETH', amount: '0.1', address: '0x000000000000000000000000000000000000dead' }, 'address'],
+      // a mixed-case address whose EIP-55 checksum is wrong: a typo, not an address
+      [{ asset: 'ETH', amount: '0.1', address: '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD' }, 'address'],
+      [{ asset: 'BTC', amount: '0.1', address: 'bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdp' }, 'address'],
       [{ asset: 'ETH', amount: '0.1' }, 'address'],
     ];
     for (const [body, field] of cases) {
