@@ -270,6 +270,8 @@ export class KryptoVaultChart extends Chart {
       otherCronJobs: [name('earnings'), name('housekeeping'), name('email-sender')],
       migrationJob: name('migrate'),
       podNamePrefix: ctx.fullname,
+      // The API Deployment's name; in the chart the fullname is the helper's output, like above.
+      apiPodNamePrefix: name('api'),
       thresholds: c.monitoring.prometheusRule,
       labels: c.monitoring.prometheusRule.labels,
     };

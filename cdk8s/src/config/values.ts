@@ -383,6 +383,11 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       errorRatePercent: s.int('Alert when 5xx responses exceed this percentage over 5 minutes.', { default: 5, minimum: 1, maximum: 100 }),
       p99LatencyMilliseconds: s.int('Alert when p99 latency exceeds this over 5 minutes.', { default: 1000, minimum: 10 }),
       depositMonitorStaleMinutes: s.int('Alert when no deposit-monitor pass succeeded for this long, or none ever did.', { default: 15, minimum: 2 }),
+      verifierErrorPercent: s.int("Alert when more than this percentage of the deposit monitor's blockchain verifier calls failed over 30 minutes (deposits then wait, never credited or rejected).", {
+        default: 50,
+        minimum: 1,
+        maximum: 100,
+      }),
       podRestartsPerHour: s.int('Alert when a pod restarts more than this per hour.', { default: 3, minimum: 1 }),
       apiJob: s.string("The `job` label your Prometheus gives the API's targets (empty: the ServiceMonitor's, which is the API Service's name). Set it when the API is scraped another way.", {
         default: '',

@@ -25,7 +25,13 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
   const ns = props.context.namespace;
   const t = props.thresholds;
   const withRunbook = (rule: RuleGroup['rules'][number]) => ({ ...rule, annotations: { ...rule.annotations, runbook_url: `${t.runbookUrl}#${rule.alert.toLowerCase()}` } });
-  const api = `namespace="${ns}",job="${props.apiJob}"`;
+  // API pods only. A pod-annotation job (one `kubernetes_sd_configs` role pod job for every
+  // annotated pod) also scrapes the automation runner, which serves /metrics too: without the
+  // pod matcher ApiDown stays silent while every API pod is down but automation is up, and
+  // the HTTP alerts mix automation series in. Prometheus anchors label regexes fully
+  // (^(?:...)$), so `<fullname>-api-.*` never matches `<fullname>-automation-...`. The
+  // empty alternative keeps targets without a `pod` label (a static_configs job) selected.
+  const api = `namespace="${ns}",job="${props.apiJob}",pod=~"|${props.apiPodNamePrefix}-.*"`;
   const jobs = `namespace="${ns}",job_name=~"(${[props.depositMonitorCronJob, ...props.otherCronJobs].join('|')})-[0-9]+|${props.migrationJob}"`;
   return [
     {
@@ -62,6 +68,8 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
         {
           // The gauge is 0 until a pass succeeds, so "never" is as stale as it gets. `for`
           // gives a new install time for its first pass (the CronJob runs every few minutes).
+          // max(): every API pod reads the gauge from the database and exports the same value,
+          // one series per replica; max() is that value, whatever the number of replicas.
           alert: 'KryptoVaultDepositMonitorStale',
           expr:
             `time() - max(kryptovault_job_last_success_timestamp_seconds{${api},worker="${DEPOSIT_MONITOR_WORKER}"}) > 60 * ${t.depositMonitorStaleMinutes}` +
@@ -72,6 +80,27 @@ export function alertRuleGroups(props: AlertRulesProps): RuleGroup[] {
           annotations: {
             summary: 'Deposit monitor has not succeeded recently',
             description: 'No successful deposit-monitor pass for {{ $value | humanizeDuration }} (decades: none ever succeeded); deposits are not being confirmed.',
+          },
+        },
+        {
+          // kryptovault_job_items_total is read from the database by EVERY API pod, so each pod
+          // exports the same totals (all passes of all processes, CronJob pods included).
+          // sum() across pods would count every verifier call once per replica; max() takes
+          // the real count, from the pod whose series covers the window best (one started or
+          // missing scrapes within it shows a smaller increase), as the stale alert's max()
+          // does for the same per-pod copies of a database-backed gauge. `checked` counts every
+          // verifier call, failed ones included: nothing checked gives 0/0 (NaN), which never fires.
+          alert: 'KryptoVaultDepositVerifierFailing',
+          expr:
+            `100 * max(increase(kryptovault_job_items_total{${api},worker="${DEPOSIT_MONITOR_WORKER}",item="verifierErrors"}[30m]))` +
+            ` / max(increase(kryptovault_job_items_total{${api},worker="${DEPOSIT_MONITOR_WORKER}",item="checked"}[30m])) > ${t.verifierErrorPercent}`,
+          for: '15m',
+          labels: { severity: 'critical' },
+          annotations: {
+            summary: 'Deposits are waiting: the blockchain verifier keeps failing',
+            description:
+              '{{ $value | humanize }}% of the deposit monitor\'s blockchain verifier calls failed over 30 minutes, so deposits are waiting ' +
+              '(wrong BLOCKCHAIN_VERIFIER_SECRET: 401; verifier down; timeouts). A verifier error never credits or rejects a deposit: it waits and is checked again later.',
           },
         },
         {

@@ -25,6 +25,8 @@ export interface AlertThresholds {
   readonly p99LatencyMilliseconds: number;
   /** Minutes without a successful deposit-monitor run. */
   readonly depositMonitorStaleMinutes: number;
+  /** Share of the deposit monitor's verifier calls that failed (percent, 30m) that pages. */
+  readonly verifierErrorPercent: number;
   /** Container restarts per hour. */
   readonly podRestartsPerHour: number;
   /** docs/runbook.md: each alert links to its section (#<alert in lower case>). */
@@ -44,6 +46,11 @@ export interface AlertRulesProps {
   readonly migrationJob: string;
   /** Pods whose restarts alert (regex on the pod name). */
   readonly podNamePrefix: string;
+  /**
+   * Name of the API Deployment: its pods are `<this>-<hash>-<id>`. The API alerts select
+   * `pod=~"|<this>-.*"`, which keeps other pods of a shared scrape job (automation) out.
+   */
+  readonly apiPodNamePrefix: string;
   readonly thresholds: AlertThresholds;
   readonly labels: Record<string, string>;
 }
