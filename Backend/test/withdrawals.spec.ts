@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
-import { balanceOf, randomTxHash, startMoneyTestEnv, type MoneyTestEnv, type TestUser } from './harness/money';
+import { startTestApp } from './harness/app';
+import { ApiClient } from './harness/auth-client';
+import { balanceOf, MONEY_TEST_SETTINGS, randomTxHash, startMoneyTestEnv, type MoneyTestEnv, type TestUser } from './harness/money';
 
 const DEST = '0x52908400098527886e0f7030069857d2e4169ee7';
 
@@ -151,5 +153,21 @@ describe('withdrawals API', () => {
     expect((await env.api.get('/admin/withdrawals', { token: user.token })).status).toBe(403);
     expect((await env.api.post(`/admin/withdrawals/${id}/approve`, { payoutTxHash: randomTxHash('ETH') }, { token: user.token })).status).toBe(403);
     expect((await env.api.post(`/admin/withdrawals/${id}/reject`, { reason: 'x' }, { token: user.token })).status).toBe(403);
+  });
+
+  it('a balance in an asset the platform has since disabled can still be withdrawn; new deposits of it cannot be opened', async () => {
+    const user = await env.newUser({ kyc: true });
+    await env.fund(user.id, 'ETH', '1');
+    // The same database, served by an API whose configuration no longer enables ETH.
+    const app = await startTestApp({ DATABASE_URL: env.db.url, ...env.smtp.env, ...MONEY_TEST_SETTINGS, ...env.verifier.env, ASSETS_ENABLED: 'BTC' });
+    try {
+      const api = new ApiClient(app.baseUrl);
+      expect(await api.post('/deposits', { asset: 'ETH', amount: '1' }, { token: user.token })).toMatchObject({ status: 400, body: { error: 'ASSET_DISABLED' } });
+      const res = await api.post('/withdrawals', { asset: 'ETH', amount: '0.5', address: DEST }, { token: user.token });
+      expect(res).toMatchObject({ status: 201, body: { asset: 'ETH', status: 'PENDING' } });
+      expect(await balanceOf(api, user.token, 'ETH')).toBe('0.500000000000000000');
+    } finally {
+      await app.close();
+    }
   });
 });

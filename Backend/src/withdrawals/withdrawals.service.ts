@@ -31,7 +31,9 @@ export class WithdrawalsService {
   ) {}
 
   async request(userId: string, input: { asset: AssetCode; amount: string; address: string }): Promise<WithdrawalDto> {
-    const settings = this.assets.enabled(input.asset);
+    // Any known asset, not only enabled ones: disabling an asset stops new deposits and
+    // investments, never the way out of a balance users already hold.
+    const settings = this.assets.get(input.asset);
     const amount = parseAmount(input.asset, input.amount);
     if (amount.lt(settings.minWithdrawal)) throw invalidField('amount', `amount must be at least ${settings.minWithdrawal} ${input.asset}`);
     const destinationAddress = canonicalAddress(input.asset, input.address);
