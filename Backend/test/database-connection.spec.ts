@@ -5,7 +5,7 @@
 import net from 'node:net';
 import pg from 'pg';
 import { PrismaService } from '../src/database/prisma.service';
-import { parseDatabaseUrl } from '../src/database/pg-adapter';
+import { inTransaction, parseDatabaseUrl } from '../src/database/pg-adapter';
 import { migrateDeploy } from '../src/local/migrate';
 import { startTestApp } from './harness/app';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
@@ -181,6 +181,30 @@ describe('session settings and timeouts', () => {
       }
     } finally {
       await app.close();
+    }
+  });
+
+  it('a plain-SQL transaction whose connection dies between two statements fails that transaction only: no unhandled error, the pool recovers', async () => {
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    pool.on('error', () => undefined);
+    const unhandled: Error[] = [];
+    const record = (error: Error) => unhandled.push(error);
+    process.on('uncaughtException', record);
+    try {
+      await expect(
+        inTransaction(pool, async (client) => {
+          const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          await db.pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+          // the server's "terminating connection" arrives while no statement is running
+          await new Promise((r) => setTimeout(r, 300));
+          await client.query('SELECT 1');
+        }),
+      ).rejects.toThrow();
+      expect(unhandled).toEqual([]);
+      await expect(inTransaction(pool, async (client) => (await client.query('SELECT 1 AS ok')).rows)).resolves.toEqual([{ ok: 1 }]);
+    } finally {
+      process.removeListener('uncaughtException', record);
+      await pool.end();
     }
   });
 

@@ -125,6 +125,10 @@ export function createPgPool(databaseUrl: string, settings: Partial<DatabaseSett
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A checked-out client has no pool listener: a connection lost between two statements would
+  // emit an 'error' nobody handles, which ends the process. Remember it; the next query fails.
+  const lost = (error: Error) => (broken ??= error);
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -134,6 +138,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
+    client.removeListener('error', lost);
     client.release(broken);
   }
 }

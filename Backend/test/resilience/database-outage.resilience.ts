@@ -159,7 +159,10 @@ describe('database outage', () => {
 
     // 1. The server goes away: connections are refused.
     await pg.stop();
-    await eventually(async () => ((await statusOf(`${base}/readyz`)) === 503 ? true : undefined), 10_000, 'readiness to fail', 50);
+    await eventually(async () => ((await statusOf(`${base}/readyz`)) === 503 ? true : undefined), 30_000, 'readiness to fail', 50).catch((error: Error) => {
+      // What the API said (and whether it is still alive) is the whole story of such a failure.
+      throw new Error(`${error.message}; API exit code ${api.child.exitCode}, signal ${api.child.signalCode}; its output:\n${api.output().slice(-4000)}`);
+    });
     await probe('refused', 8);
     // 2. Its address accepts connections and never answers: only the connect timeout ends each wait.
     silent = await silentServer(Number(new URL(pg.url).port));
