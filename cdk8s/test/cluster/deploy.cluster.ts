@@ -165,6 +165,16 @@ describe('helm install | upgrade | rollback of charts/kryptovault with ci/dev-va
     expect(revision(dep)).toBe('3');
   });
 
+  test('the next helm upgrade reconciles after a rollout undo: the same values bring the newer image back (three-way merge with the live object)', () => {
+    // After the undo the live Deployment runs the old image while the release records cluster-test-2.
+    expect(getJson(['deployment', apiDeployment, '-n', ns]).spec.template.spec.containers[0].image).toBe(apiImage(values.image.tag));
+    helmOk(['upgrade', release, CHART_DIR, '-n', ns, '-f', DEV_VALUES, '--set', 'image.tag=cluster-test-2', '--wait', '--timeout', '4m']);
+    kubectlOk(['rollout', 'status', `deployment/${apiDeployment}`, '-n', ns, '--timeout=120s']);
+    const dep = getJson(['deployment', apiDeployment, '-n', ns]);
+    expect(dep.spec.template.spec.containers[0].image).toBe(apiImage('cluster-test-2'));
+    expect(dep.metadata.annotations['deployment.kubernetes.io/revision']).toBe('4');
+  });
+
   test('kubectl create job --from=cronjob/<deposit monitor> creates a Job that completes', () => {
     const job = `${release}-deposit-monitor-manual`;
     kubectlOk(['create', 'job', `--from=cronjob/${release}-deposit-monitor`, job, '-n', ns]);
@@ -180,9 +190,10 @@ describe('helm install | upgrade | rollback of charts/kryptovault with ci/dev-va
     expect(history.map((h) => [h.revision, h.status])).toEqual([
       [1, 'superseded'],
       [2, 'superseded'],
-      [3, 'deployed'],
+      [3, 'superseded'],
+      [4, 'deployed'],
     ]);
-    expect(history[2].description).toBe('Rollback to 1');
+    expect(history[3].description).toBe('Rollback to 1');
     const automation = getJson(['deployment', '-n', ns]).items as Obj[];
     for (const d of automation) {
       expect(d.spec.template.spec.containers[0].image).toBe(apiImage(values.image.tag));

@@ -19,6 +19,7 @@ import {
   helm,
   helmOk,
   KUBECONFIG,
+  kubectlOk,
   Obj,
   REPO_ROOT,
 } from './helpers';
@@ -104,8 +105,16 @@ describe('npm run ops against a release on the harness', () => {
       cronJobs.map((c) => [c.metadata.name, c.spec.schedule, false]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
 
+    // The times the CronJob controller records, as a status patch sets them: ops reads them from the status.
+    const housekeeping = `${release}-housekeeping`;
+    const times = { lastScheduleTime: '2026-11-27T10:00:00Z', lastSuccessfulTime: '2026-11-27T10:00:07Z' };
+    kubectlOk(['patch', 'cronjob', housekeeping, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: times })]);
+    const patched = opsJson(['status']).cronJobs.find((c: Obj) => c.name === housekeeping);
+    expect(patched).toMatchObject({ lastScheduleTime: '2026-11-27T10:00:00.000Z', lastSuccessfulTime: '2026-11-27T10:00:07.000Z' });
+
     const text = ops(['status']);
     expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(new RegExp(`${housekeeping}\\s.*2026-11-27T10:00:00.000Z\\s+2026-11-27T10:00:07.000Z`));
     expect(text.stdout).toContain(`Release ${release} in namespace ${ns} (context kryptovault-test)`);
     expect(text.stdout).toMatch(new RegExp(`${release}-api\\s+1\\s+complete\\s+1/1\\s+${image(values.image.tag)}`));
   });
