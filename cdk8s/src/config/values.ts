@@ -246,7 +246,7 @@ export const configSchema = s.object('KryptoVault deployment configuration.', {
       tolerancePercent: s.string(`How far (percent, at most 50, quoted) a received amount may differ from the intent's expected amount (DEPOSIT_TOLERANCE_PERCENT_${code}).`, { default: a.defaults.tolerancePercent, pattern: PERCENT_PATTERN }),
     }),
   )),
-  runScheduledJobs: s.bool('RUN_SCHEDULED_JOBS on the API pods. Keep false: the CronJobs run the jobs. true needs one API replica and both CronJobs suspended.', false),
+  runScheduledJobs: s.bool('RUN_SCHEDULED_JOBS on the API pods. Keep false: the CronJobs run the jobs. true needs one API replica and the CronJob of every job suspended (deposit monitor, earnings, email sender, housekeeping).', false),
   gracefulShutdown: s.object('How pods stop without dropping requests.', {
     shutdownDelaySeconds: s.int('After SIGTERM, /readyz answers 503 for this long before the server closes (SHUTDOWN_DELAY_MS), so endpoints and load balancers stop sending traffic. Must exceed the readiness period (5s).', {
       default: 10,
