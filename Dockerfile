@@ -50,7 +50,7 @@ COPY ops/package.json ops/
 # The one other optional package, pg-cloudflare, is for Cloudflare Workers only.
 # Development-only packages are devDependencies and stay out: pino-pretty (LOG_FORMAT=pretty
 # falls back to JSON with a warning), the test tools. swagger-ui-dist stays: /docs is served
-# whenever API_DOCS_ENABLED=true (the chart's default and k8s/dev). Tracing uses
+# whenever API_DOCS_ENABLED=true (k8s/dev, the dev values; off by the chart's default). Tracing uses
 # @opentelemetry/sdk-trace-node and the OTLP/HTTP trace exporter only, not sdk-node and its
 # bundled grpc/protobuf/zipkin/prometheus exporters (docs/performance.md: runtime image size).
 # Backend/node_modules holds the versions that conflict with hoisted ones; it is
