@@ -122,6 +122,15 @@ describe('rendering details', () => {
     expect(off).toContain('create secret generic rel-kryptovault-secrets');
   });
 
+  test('NOTES.txt warns when the Service is exposed without the Ingress while TRUST_PROXY trusts forwarded hops, and only then', () => {
+    const warning = 'can pick its own IP';
+    expect(renderNotes({ api: { service: { type: 'LoadBalancer' } } })).toContain(warning);
+    expect(renderNotes({ api: { service: { type: 'NodePort' } } })).toContain('env.TRUST_PROXY=1 trusts that many X-Forwarded-For hops');
+    expect(renderNotes({})).not.toContain(warning);
+    expect(renderNotes({ api: { service: { type: 'LoadBalancer' } }, env: { TRUST_PROXY: '0' } })).not.toContain(warning);
+    expect(renderNotes({ api: { service: { type: 'LoadBalancer' } }, env: { TRUST_PROXY: '10.0.0.0/8' } })).not.toContain(warning);
+  });
+
   test('the migration gets only the database settings, and gives up before helm does', () => {
     const job = find('Job', 'rel-kryptovault-migrate');
     const cm = find('ConfigMap', job.spec.template.spec.containers[0].envFrom[0].configMapRef.name);

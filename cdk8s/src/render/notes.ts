@@ -30,6 +30,14 @@ monitoring.coreos.com/v1 (the Prometheus Operator CRDs), so they were not render
 the operator (or its CRDs) and upgrade, or scrape the pods' prometheus.io/* annotations.
 {{- end }}
 
+{{- if and (ne .Values.api.service.type "ClusterIP") (not .Values.api.ingress.enabled) (regexMatch "^[1-9][0-9]*$" (toString .Values.env.TRUST_PROXY)) }}
+
+WARNING: api.service.type is {{ .Values.api.service.type }} and the chart's Ingress is off, yet
+env.TRUST_PROXY={{ .Values.env.TRUST_PROXY }} trusts that many X-Forwarded-For hops: a client that reaches
+the Service directly can pick its own IP (and a fresh per-IP rate-limit budget). Set
+env.TRUST_PROXY to "0" when nothing is in front of the pods, or to your proxies' CIDRs.
+{{- end }}
+
 Check the rollout:
   kubectl -n {{ .Release.Namespace }} rollout status deployment/{{ $fullname }}-api
   helm test {{ .Release.Name }} -n {{ .Release.Namespace }}
