@@ -243,8 +243,13 @@ write_kwok_config() {
       -e "s/- key: '.metadata.ownerReferences.\[\].kind'/- key: '.spec.restartPolicy'/" \
       -e "s/      - 'Job'/      - 'Never'\n    - key: '.metadata.ownerReferences'\n      operator: 'DoesNotExist'/" \
       "$stages/pod/fast/pod-complete.yaml"
+    echo '---'
+    # kwok's chaos stage: a running pod labelled pod-container-running-failed.stage.kwok.x-k8s.io=true
+    # fails (exit code 1), so a test can make a container "fail" (a migration hook that errors).
+    cat "$stages/pod/chaos/pod-container-running-failed.yaml"
   } >"$STATE_DIR/kwok.yaml"
   grep -q "pod-complete-bare" "$STATE_DIR/kwok.yaml" || die "could not derive the bare-pod stage"
+  grep -q "pod-container-running-failed" "$STATE_DIR/kwok.yaml" || die "kwok's pod-container-running-failed stage is missing"
 }
 
 apply_node() {

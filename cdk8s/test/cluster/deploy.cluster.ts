@@ -222,17 +222,27 @@ describe('a failing migration hook and a second release', () => {
     }
   });
 
-  test('helm upgrade --atomic whose migration hook cannot run fails and leaves the previous release serving', () => {
-    // A container securityContext that restricted Pod Security refuses: the hook Job's pod is
-    // never admitted, the hook never completes, --atomic rolls the release back.
-    const r = helm(['upgrade', release, CHART_DIR, '-n', nsA, '-f', DEV_VALUES, '--set', 'image.tag=never-served', '--set', 'containerSecurityContext.allowPrivilegeEscalation=true', '--atomic', '--timeout', '60s']);
+  test('helm upgrade --atomic whose migration hook fails (its container exits 1) fails and leaves the previous release serving', () => {
+    // kwok's chaos stage (tools/cluster) fails a running pod carrying this label with exit code 1:
+    // the upgrade's migration container "errors". Only the hook's pod exists with it: a failed
+    // pre-upgrade hook stops the upgrade before any Deployment changes.
+    const failing = 'podLabels.pod-container-running-failed\\.stage\\.kwok\\.x-k8s\\.io=true';
+    const r = helm(['upgrade', release, CHART_DIR, '-n', nsA, '-f', DEV_VALUES, '--set', 'image.tag=never-served', '--set-string', failing, '--atomic', '--timeout', '2m']);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/rolled back|timed out|failed/i);
+    expect(r.stderr).toMatch(/pre-upgrade hooks failed|BackoffLimitExceeded|failed/i);
+    // The hook Job of the failed upgrade is kept (before-hook-creation): it failed, its pod exited 1.
+    const job = getJson(['job', `${release}-migrate`, '-n', nsA]);
+    expect(job.spec.template.spec.containers[0].image).toBe(`${values.image.repository}:never-served`);
+    expect(job.status.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Failed', status: 'True' })]));
+    const pods = getJson(['pod', '-n', nsA, '-l', `job-name=${release}-migrate`]).items as Obj[];
+    expect(pods.length).toBeGreaterThan(0);
+    for (const pod of pods) expect(pod.status.containerStatuses[0].state.terminated.exitCode).toBe(1);
     const history = JSON.parse(helmOk(['history', release, '-n', nsA, '-o', 'json'])) as Obj[];
     expect(history[history.length - 1].status).toBe('deployed');
     expect(history.some((h) => h.status === 'failed')).toBe(true);
     const api = getJson(['deployment', `${release}-api`, '-n', nsA]);
     expect(api.spec.template.spec.containers[0].image).toBe(`${values.image.repository}:${values.image.tag}`);
+    expect(api.metadata.annotations['deployment.kubernetes.io/revision']).toBe('1');
     kubectlOk(['rollout', 'status', `deployment/${release}-api`, '-n', nsA, '--timeout=120s']);
   });
 
