@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { ERROR_CODES } from '../src/errors/error-codes';
 import { OPENAPI_FILE, renderOpenApi } from '../src/openapi/write-openapi';
 
 describe('OpenAPI document', () => {
@@ -11,5 +13,22 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/healthz', '/readyz']));
     expect(doc.components.schemas.ErrorBodyDto.required).toEqual(expect.arrayContaining(['statusCode', 'error', 'message']));
     expect(doc.paths['/metrics']).toBeUndefined();
+  });
+
+  it('lists every error code the API answers with, and only codes the code really uses (AppError takes no other)', async () => {
+    const doc = JSON.parse(await renderOpenApi());
+    const described = doc.components.schemas.ErrorBodyDto.properties.error.description as string;
+    for (const code of Object.keys(ERROR_CODES)) expect(described).toContain(`\`${code}\``);
+    const sources: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts') && !file.endsWith('error-codes.ts')) sources.push(fs.readFileSync(file, 'utf8'));
+      }
+    };
+    walk(path.join(__dirname, '..', 'src'));
+    const all = sources.join('\n');
+    expect(Object.keys(ERROR_CODES).filter((code) => !all.includes(`'${code}'`))).toEqual([]);
   });
 });

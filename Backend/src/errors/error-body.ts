@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { isDatabaseUnavailable } from '../database/db-errors';
+import { errorCodesMarkdown, type ErrorCode } from './error-codes';
 
 export class FieldErrorDto {
   @ApiProperty({ example: 'email' }) field!: string;
@@ -10,7 +11,11 @@ export class FieldErrorDto {
 /** The one error shape every endpoint answers with. */
 export class ErrorBodyDto {
   @ApiProperty({ example: 400 }) statusCode!: number;
-  @ApiProperty({ example: 'VALIDATION_FAILED', description: 'Stable machine-readable code' }) error!: string;
+  @ApiProperty({
+    example: 'VALIDATION_FAILED',
+    description: `Stable machine-readable code (\`HTTP_<status>\` for a status not listed):\n\n${errorCodesMarkdown()}`,
+  })
+  error!: string;
   @ApiProperty({ example: 'Request validation failed' }) message!: string;
   @ApiPropertyOptional({ type: [FieldErrorDto] }) details?: FieldErrorDto[];
   @ApiPropertyOptional({ example: 'b3c1d7e2-...' }) requestId?: string;
@@ -20,7 +25,7 @@ export type ErrorBody = { statusCode: number; error: string; message: string; de
 
 /** Throw this from services for a clear 4xx with a stable code. */
 export class AppError extends HttpException {
-  constructor(status: HttpStatus, readonly code: string, message: string, readonly details?: FieldErrorDto[]) {
+  constructor(status: HttpStatus, readonly code: ErrorCode, message: string, readonly details?: FieldErrorDto[]) {
     super(message, status);
   }
 }
@@ -30,7 +35,7 @@ export function invalidField(field: string, message: string): AppError {
   return new AppError(HttpStatus.BAD_REQUEST, 'VALIDATION_FAILED', `Invalid request: ${field}`, [{ field, message }]);
 }
 
-const CODE_BY_STATUS: Record<number, string> = {
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',

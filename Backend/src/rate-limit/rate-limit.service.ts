@@ -8,6 +8,7 @@ import { APP_CONFIG, APP_LOGGER } from '../config/config.module';
 import type { AppConfig } from '../config/config.schema';
 import { createPgPool, databaseSettings } from '../database/pg-adapter';
 import { AppError } from '../errors/error-body';
+import type { ErrorCode } from '../errors/error-codes';
 
 /** The actions that are limited; each has its own counters. */
 export type RateLimitedAction = 'login' | 'verify-email' | 'resend-verification' | 'password-reset' | 'password-reset-complete' | 'register';
@@ -16,7 +17,7 @@ export type RateLimitedAction = 'login' | 'verify-email' | 'resend-verification'
 export class RateLimitedError extends AppError {
   constructor(
     readonly retryAfterSeconds: number,
-    code = 'RATE_LIMITED',
+    code: ErrorCode = 'RATE_LIMITED',
     message = 'Too many requests; try again later',
   ) {
     super(HttpStatus.TOO_MANY_REQUESTS, code, message);
