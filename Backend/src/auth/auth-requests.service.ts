@@ -146,10 +146,9 @@ export class AuthRequestsService implements OnModuleInit, OnModuleDestroy {
     if (existing?.emailVerifiedAt) return this.outbox.add(tx, existing.email, 'account-exists', emails.accountExists(existing.name));
     const { passwordHash, name } = request;
     if (!passwordHash || !name) throw new Error('register request without credentials');
-    const pending = { passwordHash, name };
-    const user = existing ?? (await this.users.create({ email: request.email, passwordHash: pending.passwordHash, name: pending.name }, tx));
+    const user = existing ?? (await this.users.create({ email: request.email, passwordHash, name }, tx));
     await this.repo.recordEvent(AuthEventType.REGISTERED, user.id, context, existing ? { again: true } : undefined, tx);
-    return this.issueVerificationCode(tx, user, pending, request.createdAt);
+    return this.issueVerificationCode(tx, user, { passwordHash, name }, request.createdAt);
   }
 
   private async resendVerification(tx: Prisma.TransactionClient, request: AuthRequest, user: User | null, context: Pick<ClientContext, 'ip' | 'userAgent'>) {

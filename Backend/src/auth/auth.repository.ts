@@ -4,13 +4,13 @@ import { PrismaService } from '../database/prisma.service';
 import type { Db } from '../users/users.repository';
 import type { ClientContext } from './client-context';
 
-/** Every Prisma call on one-time codes, refresh tokens and auth events. */
 /** Credentials a registration binds to the verification code it causes to be sent. */
 export interface PendingCredentials {
   passwordHash: string;
   name: string;
 }
 
+/** Every Prisma call on one-time codes, refresh tokens and auth events. */
 @Injectable()
 export class AuthRepository {
   constructor(readonly prisma: PrismaService) {}

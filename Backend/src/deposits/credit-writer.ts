@@ -49,8 +49,7 @@ export class CreditWriter {
     try {
       await this.write(batch);
     } catch (error) {
-      if (batch.length === 1) return refuse(error);
-      if (isDatabaseUnavailable(error)) throw error;
+      if (batch.length === 1 || isDatabaseUnavailable(error)) return refuse(error);
       for (const verdict of batch) await this.write([verdict]).catch(refuse);
     }
   }
