@@ -10,9 +10,8 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
+import { PLATFORM_FILE } from './local-dir';
 
-const LOCAL_DIR = process.env.LOCAL_DATA_DIR ?? path.join(__dirname, '..', '..', '.local');
 const DEPOSIT = { asset: 'BTC', amount: '0.01' } as const;
 const INVESTMENT = '0.005';
 const CREDIT_TIMEOUT_MS = 180_000;
@@ -28,7 +27,7 @@ function arg(name: string): string | undefined {
 
 function platform(): { api?: string; mailbox?: string; chain?: string } {
   try {
-    return JSON.parse(fs.readFileSync(path.join(LOCAL_DIR, 'platform.json'), 'utf8'));
+    return JSON.parse(fs.readFileSync(PLATFORM_FILE, 'utf8'));
   } catch {
     return {};
   }

@@ -14,10 +14,9 @@ import path from 'node:path';
 import { AuthEventType, PrismaClient, Role, type AssetCode } from '@prisma/client';
 import { createPrismaPg } from '../database/pg-adapter';
 import { PasswordHasher } from '../users/password-hasher';
+import { LOCAL_DIR } from './local-dir';
 
 export const DEMO_ADMIN_EMAIL = 'admin@kryptovault.local';
-
-const LOCAL_DIR = process.env.LOCAL_DATA_DIR ?? path.join(__dirname, '..', '..', '.local');
 
 /** Where the seeded admin's password is kept: admin.json for npm start's embedded database (no URL), else per database (host, port, name). */
 export function adminCredentialsFile(databaseUrl?: string): string {

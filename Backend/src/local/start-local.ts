@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded-postgres';
+import { LOCAL_DIR, PLATFORM_FILE } from './local-dir';
 import { startLocalMailbox, type LocalMailbox } from './local-mailbox';
 import { migrateDeploy } from './migrate';
 import { adminCredentialsFile, describeSeed, seed, type SeedResult } from './seed';
@@ -17,7 +18,6 @@ import { startSimulatedChain, type SimulatedChain } from './simulated-chain';
  * API runs every job (RUN_SCHEDULED_JOBS) until Ctrl-C, which stops everything cleanly.
  */
 const BACKEND_DIR = path.join(__dirname, '..', '..');
-const LOCAL_DIR = process.env.LOCAL_DATA_DIR ?? path.join(BACKEND_DIR, '.local');
 const DATABASE_NAME = 'kryptovault';
 
 function say(message: string) {
@@ -45,8 +45,6 @@ async function ensureDatabase(serverUrl: string, name: string) {
   }
 }
 
-/** Where the running platform's parts are: printed at start-up, read by `npm run demo`. */
-export const PLATFORM_FILE = path.join(LOCAL_DIR, 'platform.json');
 
 export interface PlatformUrls {
   api: string;
