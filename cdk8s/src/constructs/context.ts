@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { IIoK8sApimachineryPkgApisMetaV1ObjectMeta as ObjectMeta } from '@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta';
 import { KryptoVaultConfig } from '../config/values';
-import { conditionOfValue, mergedMap, mergedMapValue, notEmpty, or, spread, token, when } from '../helm/expr';
+import { conditionOfValue, mergedMap, notEmpty, or, spread, token, userMapsBeside, when } from '../helm/expr';
 import { HOOK_ANNOTATION_KEYS } from './hook';
 
 export const APP_NAME = 'kryptovault';
@@ -166,12 +166,7 @@ export function annotationsWith(
   userMaps: Array<Record<string, string>>,
   fixed: Record<string, string | undefined> = {},
 ): Record<string, string> | undefined {
-  const present = Object.entries(fixed).filter(([, v]) => v !== undefined) as Array<[string, string]>;
-  const owned = [
-    ...present.map(([key, v]) => ({ key, when: conditionOfValue(v) })),
-    ...HOOK_ANNOTATION_KEYS.filter((key) => !present.some(([k]) => k === key)),
-  ];
-  const user = mergedMapValue(userMaps, owned);
+  const { present, user } = userMapsBeside(fixed, userMaps, HOOK_ANNOTATION_KEYS);
   const merged: Record<string, string> = { ...Object.fromEntries(present), ...spread(user) };
   if (present.some(([, v]) => conditionOfValue(v) === true)) return merged;
   return when(or(...present.map(([, v]) => conditionOfValue(v)), notEmpty(user)), merged);

@@ -222,18 +222,28 @@ export function mergedMap(maps: Array<Record<string, string>>, owned: readonly O
 }
 
 /**
- * Fixed keys (values may be `when`-wrapped) plus the user maps, the first map winning on a
- * shared key and the fixed keys over all of them (while they are written); `alsoOwned` are
- * further keys user maps may not set here. Every key is written once.
+ * Fixed keys (values may be `when`-wrapped) and the user maps merged beside them, the first
+ * map winning on a shared key and the fixed keys over all of them (while they are written);
+ * `alsoOwned` are further keys user maps may not set. `present` are the fixed entries that
+ * exist, `user` the merged user map (to spread, or to test with `notEmpty`).
  */
-export function withUserMaps(
+export function userMapsBeside(
   fixed: Record<string, string | undefined>,
   userMaps: Array<Record<string, string>>,
   alsoOwned: readonly string[] = [],
-): Record<string, string> {
+): { present: Array<[string, string]>; user: Record<string, string> } {
   const present = Object.entries(fixed).filter(([, v]) => v !== undefined) as Array<[string, string]>;
-  const owned: OwnedKey[] = [...present.map(([key, v]) => ({ key, when: conditionOfValue(v) })), ...alsoOwned];
-  return { ...Object.fromEntries(present), ...mergedMap(userMaps, owned) };
+  const owned: OwnedKey[] = [
+    ...present.map(([key, v]) => ({ key, when: conditionOfValue(v) })),
+    ...alsoOwned.filter((key) => !present.some(([k]) => k === key)),
+  ];
+  return { present, user: mergedMapValue(userMaps, owned) };
+}
+
+/** `userMapsBeside` as one object: every key written once. */
+export function withUserMaps(fixed: Record<string, string | undefined>, userMaps: Array<Record<string, string>>): Record<string, string> {
+  const { present, user } = userMapsBeside(fixed, userMaps);
+  return { ...Object.fromEntries(present), ...spread(user) };
 }
 
 /** Lists joined in order (global.imagePullSecrets then imagePullSecrets). */
