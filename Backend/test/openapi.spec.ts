@@ -19,16 +19,11 @@ describe('OpenAPI document', () => {
     const doc = JSON.parse(await renderOpenApi());
     const described = doc.components.schemas.ErrorBodyDto.properties.error.description as string;
     for (const code of Object.keys(ERROR_CODES)) expect(described).toContain(`\`${code}\``);
-    const sources: string[] = [];
-    const walk = (dir: string) => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const file = path.join(dir, entry.name);
-        if (entry.isDirectory()) walk(file);
-        else if (file.endsWith('.ts') && !file.endsWith('error-codes.ts')) sources.push(fs.readFileSync(file, 'utf8'));
-      }
-    };
-    walk(path.join(__dirname, '..', 'src'));
-    const all = sources.join('\n');
+    const src = path.join(__dirname, '..', 'src');
+    const all = (fs.readdirSync(src, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('error-codes.ts'))
+      .map((file) => fs.readFileSync(path.join(src, file), 'utf8'))
+      .join('\n');
     expect(Object.keys(ERROR_CODES).filter((code) => !all.includes(`'${code}'`))).toEqual([]);
   });
 });
