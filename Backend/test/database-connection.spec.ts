@@ -5,7 +5,7 @@
 import net from 'node:net';
 import pg from 'pg';
 import { PrismaService } from '../src/database/prisma.service';
-import { inTransaction, parseDatabaseUrl } from '../src/database/pg-adapter';
+import { createPgPool, inTransaction, parseDatabaseUrl } from '../src/database/pg-adapter';
 import { migrateDeploy } from '../src/local/migrate';
 import { startTestApp } from './harness/app';
 import { createTestDatabase, type TestDatabase } from './harness/postgres';
@@ -184,8 +184,9 @@ describe('session settings and timeouts', () => {
     }
   });
 
-  it('a plain-SQL transaction whose connection dies between two statements fails that transaction only: no unhandled error, the pool recovers', async () => {
-    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+  it('a pool connection that dies while checked out, between two statements, fails that transaction only: no unhandled error, the pool recovers', async () => {
+    // createPgPool: the pool under Prisma (PrismaService), sqlTransaction and the rate limits.
+    const pool = createPgPool(db.url, { poolSize: 1 });
     pool.on('error', () => undefined);
     const unhandled: Error[] = [];
     const record = (error: Error) => unhandled.push(error);

@@ -112,9 +112,18 @@ export function parseDatabaseUrl(databaseUrl: string, settings: Partial<Database
   };
 }
 
-/** A plain pg pool on DATABASE_URL with the same TLS, options and timeouts as the Prisma client. */
+/**
+ * A plain pg pool on DATABASE_URL with the same TLS, options and timeouts as the Prisma client.
+ * pg-pool listens for a client's errors only while the client is idle: one that dies while
+ * checked out but between statements (a restart, a terminated backend; Prisma's transactions
+ * attach their listener a tick after checkout) would emit an 'error' nobody handles, which ends
+ * the process. Each client keeps a listener for its whole life: it is unusable after the
+ * error, its next query fails (DATABASE_UNAVAILABLE) and release() drops it.
+ */
 export function createPgPool(databaseUrl: string, settings: Partial<DatabaseSettings> = {}): pg.Pool {
-  return new pg.Pool(parseDatabaseUrl(databaseUrl, settings));
+  const pool = new pg.Pool(parseDatabaseUrl(databaseUrl, settings));
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
 
 /**
@@ -125,10 +134,6 @@ export function createPgPool(databaseUrl: string, settings: Partial<DatabaseSett
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
-  // A checked-out client has no pool listener: a connection lost between two statements would
-  // emit an 'error' nobody handles, which ends the process. Remember it; the next query fails.
-  const lost = (error: Error) => (broken ??= error);
-  client.on('error', lost);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -138,7 +143,6 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
     throw error;
   } finally {
-    client.removeListener('error', lost);
     client.release(broken);
   }
 }
